@@ -1,0 +1,3 @@
+from recamera_mcp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,308 @@
+"""``create_app(state)``: one simulated camera as an ASGI app (Starlette), strict like the device.
+
+Around the route table sits :class:`DeviceGate`, a plain ASGI middleware that, for every request: enforces the
+body size limit, applies the fault switches, checks the token cookie (401 ``{"code": 401, ...}`` when missing,
+expired, forged or revoked) and logs method, path, body keys and status in ``state.log``.
+
+``/__sim__/...`` is the simulator's own control surface (faults, request log); it is not part of the device.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from recamera_mcp.simulator import routes
+from recamera_mcp.simulator.errors import SimError
+from recamera_mcp.simulator.routes.auth import PASSWORD_CHANGE_PATHS
+from recamera_mcp.simulator.routes.common import CGI_BASE, device_of, error_response
+from recamera_mcp.simulator.state import DeviceState, LoggedRequest
+
+log = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/__sim__"
+PROTECTED_RAW_PREFIXES = ("/storage/", "/ws/", "/api/v1/")
+
+
+def _json_bytes(payload: Any) -> bytes:
+    return json.dumps(payload).encode()
+
+
+def _token_from(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name.lower() == b"cookie":
+            cookie: SimpleCookie = SimpleCookie()
+            try:
+                cookie.load(value.decode("latin-1"))
+            except CookieError:
+                continue
+            if "token" in cookie:
+                return cookie["token"].value
+    return None
+
+
+class DeviceGate:
+    """Body limit, faults, the token check and the request log, in front of the route table."""
+
+    def __init__(self, app: ASGIApp, state: DeviceState) -> None:
+        self.app = app
+        self.state = state
+        self.public = routes.public_paths()
+
+    def _classify(self, path: str) -> tuple[str, bool]:
+        """(path as logged, whether a token is needed)."""
+        if path == CGI_BASE or path.startswith(CGI_BASE + "/"):
+            rel = path[len(CGI_BASE) :] or "/"
+            return rel, rel not in self.public
+        return path, path.startswith(PROTECTED_RAW_PREFIXES)
+
+    def _auth_problem(self, rel: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, str] | None:
+        check = self.state.auth.verify(_token_from(headers))
+        if not check.ok:
+            return 401, check.message
+        if check.purpose == "passwd" and rel not in PASSWORD_CHANGE_PATHS:
+            return 403, "Password change required: change it with PUT /system/password first"
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        await self._http(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rel, needs_token = self._classify(scope["path"])
+        problem = self._auth_problem(rel, scope["headers"]) if needs_token else None
+        self._log(scope, rel, None, 101 if problem is None else problem[0])
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        await receive()  # websocket.connect
+        status, message = problem
+        if "websocket.http.response" in scope.get("extensions", {}):
+            body = _json_bytes({"code": status, "message": message})
+            await send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await send({"type": "websocket.close", "code": 4000 + status})
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rel, needs_token = self._classify(scope["path"])
+        faults = self.state.faults
+        limit = self.state.settings.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            incoming = await receive()
+            if incoming["type"] == "http.disconnect":
+                return
+            chunk = incoming.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                self._log(scope, rel, None, 413)
+                await self._reply(send, 413, {"code": 413, "message": f"Request body too large (limit {limit} bytes)"})
+                return
+            chunks.append(chunk)
+            more = incoming.get("more_body", False)
+        body = b"".join(chunks)
+        parsed = self._parse(body)
+
+        if faults.latency_s > 0:
+            await asyncio.sleep(faults.latency_s)
+        if faults.matches(rel):
+            if faults.fail_next > 0:
+                faults.fail_next -= 1
+                self._log(scope, rel, parsed, faults.fail_status)
+                await self._reply(
+                    send, faults.fail_status, {"code": faults.fail_status, "message": "Internal Server Error"}
+                )
+                return
+            if faults.drop_next > 0:
+                faults.drop_next -= 1
+                self._log(scope, rel, parsed, 0)
+                await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4096")]})
+                await send({"type": "http.response.body", "body": b'{"code": 0, ', "more_body": True})
+                raise ConnectionAbortedError("simulated dropped connection")
+            if faults.malformed_next > 0:
+                faults.malformed_next -= 1
+                self._log(scope, rel, parsed, 200)
+                raw = b'{"code": 0, "message": "succ'
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(raw)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": raw})
+                return
+
+        if needs_token:
+            problem = self._auth_problem(rel, scope["headers"])
+            if problem is not None:
+                status, message = problem
+                self._log(scope, rel, parsed, status)
+                await self._reply(send, status, {"code": status, "message": message})
+                return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            next_message: Message = await receive()
+            return next_message
+
+        status_seen = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status_seen
+            if message["type"] == "http.response.start":
+                status_seen = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, replay, watch)
+        finally:
+            self._log(scope, rel, parsed, status_seen)
+
+    @staticmethod
+    def _parse(body: bytes) -> Any:
+        if not body or body[:1] not in (b"{", b"["):
+            return None
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def _log(self, scope: Scope, rel: str, parsed: Any, status: int) -> None:
+        client = scope.get("client") or ("", 0)
+        keys = tuple(parsed) if isinstance(parsed, dict) else ()
+        self.state.log.append(
+            LoggedRequest(
+                method=scope.get("method", "WS"),
+                path=rel,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                body_keys=keys,
+                body=parsed,
+                status=status,
+                client=str(client[0]),
+                raw_path=scope["path"],
+            )
+        )
+
+    @staticmethod
+    async def _reply(send: Send, status: int, payload: Any) -> None:
+        body = _json_bytes(payload)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+# ---- the simulator's control surface -------------------------------------------------------------------------
+async def _control_faults(request: Request) -> Response:
+    """``POST /__sim__/faults``: set fault switches or fire area faults; ``GET`` reads the switches."""
+    state = device_of(request)
+    if request.method == "GET":
+        return JSONResponse(state.faults.__dict__)
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        return JSONResponse({"code": 400, "message": "malformed JSON"}, status_code=400)
+    if not isinstance(body, dict):
+        return JSONResponse({"code": 400, "message": "a JSON object is expected"}, status_code=400)
+    actions: dict[str, Callable[[], None]] = {
+        "revoke_tokens": state.revoke_tokens,
+        "expire_tokens": state.expire_tokens,
+        **{name: functools.partial(fn, state) for name, fn in routes.area_faults().items()},
+    }
+    for key, value in body.items():
+        if key == "reboot_s":
+            state.reboot(float(value))
+        elif key in actions:
+            if value:
+                actions[key]()
+        elif hasattr(state.faults, key):
+            setattr(state.faults, key, value)
+        else:
+            known = sorted([*state.faults.__dict__, *actions, "reboot_s"])
+            return JSONResponse({"code": 400, "message": f"unknown fault {key!r}; known: {known}"}, status_code=400)
+    return JSONResponse({"code": 0, "message": "success", "faults": state.faults.__dict__})
+
+
+async def _control_log(request: Request) -> Response:
+    """``GET /__sim__/log``: the request log; ``DELETE`` clears it."""
+    state = device_of(request)
+    if request.method == "DELETE":
+        state.clear_log()
+        return JSONResponse({"code": 0, "message": "success"})
+    return JSONResponse(
+        [
+            {"method": e.method, "path": e.path, "query": e.query, "body_keys": list(e.body_keys), "status": e.status}
+            for e in state.log
+        ]
+    )
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: "API Not Found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
+    return JSONResponse({"code": exc.status_code, "message": message}, status_code=exc.status_code)
+
+
+def _sim_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SimError)
+    return error_response(exc)
+
+
+def _crash(request: Request, exc: Exception) -> Response:
+    log.exception("simulator handler failed on %s %s", request.method, request.url.path)
+    return JSONResponse({"code": 500, "message": "Internal Server Error"}, status_code=500)
+
+
+def create_app(state: DeviceState) -> ASGIApp:
+    """The ASGI app of one simulated camera."""
+    table = [
+        Mount(CGI_BASE, routes=routes.cgi_routes()),
+        *routes.raw_routes(),
+        Route(f"{CONTROL_PREFIX}/faults", _control_faults, methods=["GET", "POST"]),
+        Route(f"{CONTROL_PREFIX}/log", _control_log, methods=["GET", "DELETE"]),
+    ]
+    app = Starlette(
+        routes=table,
+        exception_handlers={HTTPException: _http_error, SimError: _sim_error, Exception: _crash},
+    )
+    app.state.device = state
+    return DeviceGate(app, state)

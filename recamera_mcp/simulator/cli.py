@@ -1,0 +1,75 @@
+"""``recamera-mcp sim``: serve simulated cameras until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import secrets
+import string
+import sys
+import threading
+
+from recamera_mcp.simulator.fleet import SimFleet
+from recamera_mcp.simulator.settings import SimSettings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address of the first camera (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="HTTP port of every camera (default 8080)")
+    parser.add_argument("--devices", type=int, default=1, help="cameras on consecutive addresses (default 1)")
+    parser.add_argument("--username", default="admin")
+    parser.add_argument("--password", help="password of every camera (default: generated and printed)")
+    parser.add_argument("--factory", action="store_true", help="answer iAuth 2 (must change password) at first")
+    parser.add_argument("--rtsp-port", type=int, default=554, help="RTSP port reported and served (default 554)")
+    parser.add_argument("--not-cameras", type=int, default=0, help="extra HTTP hosts that are not cameras (404)")
+    parser.add_argument("--hangs", type=int, default=0, help="extra hosts that accept and never answer")
+    parser.add_argument("--token-ttl", type=float, default=36000.0, help="token lifetime in seconds")
+
+
+def generated_password() -> str:
+    """A password the device's strength rule accepts."""
+    alphabet = string.ascii_letters + string.digits
+    return "Sim-" + "".join(secrets.choice(alphabet) for _ in range(10)) + "9a"
+
+
+def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    """Start the fleet, print what it serves, run until Ctrl-C (or ``stop`` is set)."""
+    password = args.password or ("" if args.factory else generated_password())
+    if args.factory and not args.password:
+        password = "Factory#2026"
+    start = ipaddress.IPv4Address(args.host)
+    fleet = SimFleet().start()
+    try:
+        for i in range(args.devices):
+            settings = SimSettings(
+                username=args.username,
+                password=password,
+                factory=args.factory,
+                serial=f"RC2B{i + 1:010d}",
+                rtsp_port=args.rtsp_port,
+                token_ttl_s=args.token_ttl,
+            )
+            cam = fleet.add_camera(str(start + i), args.port, settings)
+            print(f"camera  {cam.url}  user={args.username}  serial={settings.serial}", flush=True)
+        for j in range(args.not_cameras):
+            host = fleet.add_http_host(str(start + args.devices + j), args.port)
+            print(f"not-cam {host.url}  (HTTP, 404 on /system/key)", flush=True)
+        for k in range(args.hangs):
+            hang = fleet.add_hang(str(start + args.devices + args.not_cameras + k), args.port)
+            print(f"hang    {hang.url}  (accepts, never answers)", flush=True)
+        if args.factory:
+            print(f"password: {password}  (factory state: the first login must change it)", flush=True)
+        elif args.password:
+            print("password: the one given with --password", flush=True)
+        else:
+            print(f"password: {password}", flush=True)
+        print("simulator running; press Ctrl-C to stop", flush=True)
+        (stop or threading.Event()).wait()
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        fleet.stop()
+    return 0

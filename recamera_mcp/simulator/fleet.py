@@ -1,0 +1,227 @@
+"""Run simulated hosts on real sockets: cameras, non-camera HTTP hosts and hanging hosts, on 127.0.0.x.
+
+A :class:`SimFleet` owns a background thread with its own event loop; each camera is a uvicorn server bound to its
+own address. Tests talk to the hosts over real TCP exactly as a client talks to a camera.
+
+    with SimFleet() as fleet:
+        cam = fleet.add_camera("127.0.0.1", 0, SimSettings(password="Secret#1"))
+        print(cam.url)            # http://127.0.0.1:41234
+        cam.state.faults.fail_next = 2
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import threading
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import uvicorn
+
+from recamera_mcp.simulator.app import create_app
+from recamera_mcp.simulator.others import HangServer, not_camera_app
+from recamera_mcp.simulator.settings import SimSettings
+from recamera_mcp.simulator.state import DeviceState
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0 picks a free one)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(512)
+    sock.setblocking(False)
+    return sock
+
+
+@dataclass
+class SimDevice:
+    """One simulated host. ``state`` is None for hosts that are not cameras."""
+
+    host: str
+    port: int
+    kind: str
+    state: DeviceState | None = None
+    _server: uvicorn.Server | None = field(default=None, repr=False)
+    _task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _hang: HangServer | None = field(default=None, repr=False)
+    up: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def address(self) -> str:
+        """``host:port``, as a user would type it."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def camera(self) -> DeviceState:
+        """The camera state (raises for hosts that are not cameras)."""
+        if self.state is None:
+            raise TypeError(f"{self.address} is a {self.kind} host, not a camera")
+        return self.state
+
+
+class SimFleet:
+    """Simulated hosts on one background event loop. Use as a context manager, or ``start()``/``stop()``."""
+
+    def __init__(self) -> None:
+        self.devices: list[SimDevice] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="recamera-sim", daemon=True)
+        self._started = False
+
+    # ---- lifecycle -----------------------------------------------------------------------------------------
+    def start(self) -> SimFleet:
+        if not self._started:
+            self._thread.start()
+            self._started = True
+        return self
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        with contextlib.suppress(Exception):
+            self._run(self._stop_all(), timeout=15)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self._loop.close()
+        self._started = False
+
+    def __enter__(self) -> SimFleet:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        self.start()
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    # ---- adding hosts --------------------------------------------------------------------------------------
+    def add_camera(self, host: str = "127.0.0.1", port: int = 0, settings: SimSettings | None = None) -> SimDevice:
+        """Start a simulated camera on ``host:port`` (port 0: a free port)."""
+        index = len(self.devices)
+        state = DeviceState(settings=settings or SimSettings(serial=f"RC2B{index + 1:010d}"), index=index)
+        sock = bind_socket(host, port)
+        device = SimDevice(host=host, port=sock.getsockname()[1], kind="camera", state=state)
+        state.reboot_hook = lambda seconds: self._schedule(self._reboot(device, seconds))
+        self._run(self._serve(device, sock))
+        self.devices.append(device)
+        return device
+
+    def add_http_host(self, host: str, port: int = 0, kind: str = "404") -> SimDevice:
+        """An HTTP host that is not a camera (``kind`` "404" or "no_key", see :func:`not_camera_app`)."""
+        sock = bind_socket(host, port)
+        device = SimDevice(host=host, port=sock.getsockname()[1], kind=kind)
+        self._run(self._serve(device, sock))
+        self.devices.append(device)
+        return device
+
+    def add_hang(self, host: str, port: int) -> SimDevice:
+        """A host that accepts TCP connections on ``host:port`` and never answers."""
+        hang = HangServer()
+        self._run(hang.start(host, port))
+        device = SimDevice(host=host, port=port, kind="hang", _hang=hang)
+        device.up.set()
+        self.devices.append(device)
+        return device
+
+    def remove(self, device: SimDevice) -> None:
+        """Stop one host."""
+        self._run(self._stop(device))
+        self.devices.remove(device)
+
+    def subnet(
+        self,
+        prefix: str = "127.0.0.",
+        cameras: range = range(10, 13),
+        port: int = 0,
+        settings: SimSettings | None = None,
+        not_cameras: dict[int, str] | None = None,
+        hangs: tuple[int, ...] = (),
+    ) -> list[SimDevice]:
+        """Populate ``prefix + N`` addresses on one port: cameras, non-camera hosts (by last octet) and hangs.
+
+        With ``port=0`` the first camera picks a free port and the others reuse it.
+        """
+        added: list[SimDevice] = []
+        for octet in cameras:
+            base = settings or SimSettings()
+            device = self.add_camera(
+                f"{prefix}{octet}",
+                port,
+                SimSettings(**{**base.__dict__, "serial": f"RC2B{octet:010d}"}),
+            )
+            port = device.port
+            added.append(device)
+        for octet, kind in (not_cameras or {}).items():
+            added.append(self.add_http_host(f"{prefix}{octet}", port, kind))
+        for octet in hangs:
+            added.append(self.add_hang(f"{prefix}{octet}", port))
+        return added
+
+    def device(self, host: str) -> SimDevice:
+        for device in self.devices:
+            if device.host == host or device.address == host:
+                return device
+        raise KeyError(host)
+
+    @property
+    def cameras(self) -> list[SimDevice]:
+        return [d for d in self.devices if d.kind == "camera"]
+
+    # ---- loop side -----------------------------------------------------------------------------------------
+    def _schedule(self, coro: Coroutine[Any, Any, None]) -> None:
+        asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    async def _serve(self, device: SimDevice, sock: socket.socket) -> None:
+        app = create_app(device.state) if device.state is not None else not_camera_app(device.kind)
+        config = uvicorn.Config(
+            app,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            ws="websockets-sansio",
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=30,
+        )
+        server = uvicorn.Server(config)
+        device._server = server
+        device._task = asyncio.create_task(server.serve(sockets=[sock]))
+        for _ in range(500):
+            if server.started or device._task.done():
+                break
+            await asyncio.sleep(0.01)
+        if device._task.done():
+            device._task.result()
+        device.up.set()
+
+    async def _stop(self, device: SimDevice) -> None:
+        device.up.clear()
+        if device._hang is not None:
+            await device._hang.stop()
+        if device._server is not None and device._task is not None:
+            device._server.should_exit = True
+            device._server.force_exit = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(device._task, 5)
+
+    async def _stop_all(self) -> None:
+        await asyncio.gather(*(self._stop(d) for d in self.devices), return_exceptions=True)
+
+    async def _reboot(self, device: SimDevice, seconds: float) -> None:
+        await asyncio.sleep(0.1)  # let the answer to POST /system/reboot reach the client
+        await self._stop(device)
+        await asyncio.sleep(seconds)
+        await self._serve(device, bind_socket(device.host, device.port))

@@ -1,0 +1,60 @@
+"""The simulator's route table, assembled from one module per API area.
+
+Each area module may define:
+
+- ``ROUTES``: routes whose paths are relative to the CGI base ``/cgi-bin/entry.cgi``;
+- ``RAW_ROUTES``: routes on raw paths (``/storage/relay/...``, ``/ws/...``, ``/api/v1/...``);
+- ``HOOKS``: :class:`~recamera_mcp.simulator.routes.config.ConfigHooks` by config path;
+- ``FAULTS``: named area faults (``isp_timeout``, ``relay_expire``) callable with the device state;
+- ``PUBLIC_PATHS``: CGI paths served without a token.
+
+Explicit routes come before the generic config routes, so an area can take over a config path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from starlette.routing import BaseRoute
+
+from recamera_mcp.simulator.routes import auth, system
+from recamera_mcp.simulator.routes.config import ConfigHooks, config_routes
+from recamera_mcp.simulator.state import DeviceState
+
+AREA_MODULES: tuple[ModuleType, ...] = (auth, system)
+
+
+def _collect(name: str) -> list[Any]:
+    found: list[Any] = []
+    for module in AREA_MODULES:
+        found.extend(getattr(module, name, []))
+    return found
+
+
+def cgi_routes() -> list[BaseRoute]:
+    hooks = hooks_by_path()
+    return _collect("ROUTES") + config_routes(hooks, raw=False)
+
+
+def raw_routes() -> list[BaseRoute]:
+    return _collect("RAW_ROUTES") + config_routes(hooks_by_path(), raw=True)
+
+
+def hooks_by_path() -> dict[str, ConfigHooks]:
+    hooks: dict[str, ConfigHooks] = {}
+    for module in AREA_MODULES:
+        hooks.update(getattr(module, "HOOKS", {}))
+    return hooks
+
+
+def area_faults() -> dict[str, Callable[[DeviceState], None]]:
+    faults: dict[str, Callable[[DeviceState], None]] = {}
+    for module in AREA_MODULES:
+        faults.update(getattr(module, "FAULTS", {}))
+    return faults
+
+
+def public_paths() -> frozenset[str]:
+    return frozenset(_collect("PUBLIC_PATHS"))

@@ -1,0 +1,55 @@
+"""Helpers every route module uses: the device of a request, JSON in, the device's envelope out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse
+
+from recamera_mcp.simulator.errors import Module, SimError, invalid
+from recamera_mcp.simulator.state import DeviceState
+
+CGI_BASE = "/cgi-bin/entry.cgi"
+
+
+def device_of(conn: HTTPConnection) -> DeviceState:
+    """The simulated camera that serves this request."""
+    state: DeviceState = conn.app.state.device
+    return state
+
+
+async def read_json(request: Request, module: Module, *, allow_empty: bool = False) -> Any:
+    """The request body as JSON; the module's invalid-parameter error when it is not JSON."""
+    raw = await request.body()
+    if not raw.strip():
+        if allow_empty:
+            return {}
+        raise invalid(module, "Bad Request: empty body, a JSON object is expected")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise invalid(module, f"Bad Request: malformed JSON ({exc.__class__.__name__})") from exc
+
+
+async def read_object(request: Request, module: Module, *, allow_empty: bool = False) -> dict[str, Any]:
+    """The request body as a JSON object."""
+    body = await read_json(request, module, allow_empty=allow_empty)
+    if not isinstance(body, dict):
+        raise invalid(module, "payload must be object")
+    return body
+
+
+def success(message: str = "success", **extra: Any) -> JSONResponse:
+    """The device's answer to a write: ``{"code": 0, "message": ...}`` plus any extra fields."""
+    return JSONResponse({"code": 0, "message": message, **extra})
+
+
+def data(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A read answer: the bare object or array, no envelope."""
+    return JSONResponse(value, status_code=status, headers=headers)
+
+
+def error_response(err: SimError) -> JSONResponse:
+    return JSONResponse({"code": err.code, "message": err.message}, status_code=err.status)

@@ -1,0 +1,36 @@
+"""Settings of one simulated camera: credentials and the timings that tests shorten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class SimSettings:
+    """Everything a test may want to change about one simulated camera.
+
+    Durations are seconds. The defaults are the device's (or the fact sheet's best guess).
+    """
+
+    username: str = "admin"
+    password: str = "Recamera#2026"
+    factory: bool = False
+    """When true, a login with the right password answers ``iAuth: 2`` until the password is changed."""
+    serial: str = "RC2B0000000001"
+    token_ttl_s: float = 36000.0
+    lockout_after: int = 5
+    lockout_s: float = 60.0
+    isp_edit_timeout_s: float = 300.0
+    relay_timeout_s: float = 300.0
+    factory_reset_token_ttl_s: float = 300.0
+    firmware_token_ttl_s: float = 300.0
+    reboot_s: float = 3.0
+    rtsp_port: int = 554
+    rtsp_host: str | None = None
+    """Host put in ``rtsp.sURL``; defaults to the HTTP host the client used."""
+    max_body_bytes: int = 16 * 1024 * 1024
+    inference_rate_hz: float = 5.0
+    log_rate_hz: float = 2.0
+    sample_recordings: bool = True
+    upload_progress_s: float = 3.0
+    """How long a started firmware upgrade takes to go from 0 to 100 %."""

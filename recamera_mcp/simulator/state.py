@@ -1,0 +1,118 @@
+"""One simulated camera's state: stored configs, auth, the request log and the fault switches."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from recamera_mcp.simulator.auth import AuthState
+from recamera_mcp.simulator.schemas import ALL_SPECS
+from recamera_mcp.simulator.settings import SimSettings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the device saw it. ``path`` is relative to the CGI base when it was a CGI path."""
+
+    method: str
+    path: str
+    query: str
+    body_keys: tuple[str, ...]
+    body: Any
+    status: int
+    client: str
+    raw_path: str
+
+    @property
+    def call(self) -> tuple[str, str]:
+        """``(method, path)``, handy for asserting sequences."""
+        return (self.method, self.path)
+
+
+@dataclass
+class Faults:
+    """Per-device fault switches. Set them from a test, or over HTTP at ``POST /__sim__/faults``."""
+
+    latency_s: float = 0.0
+    fail_next: int = 0
+    fail_status: int = 500
+    drop_next: int = 0
+    malformed_next: int = 0
+    only_path: str | None = None
+    """When set, the counted faults only hit requests whose path contains this text."""
+
+    def matches(self, path: str) -> bool:
+        return self.only_path is None or self.only_path in path
+
+
+@dataclass
+class DeviceState:
+    """Everything one simulated camera knows. Safe to read from the test thread."""
+
+    settings: SimSettings = field(default_factory=SimSettings)
+    index: int = 0
+    auth: AuthState = field(init=False)
+    configs: dict[str, Any] = field(default_factory=dict)
+    log: list[LoggedRequest] = field(default_factory=list)
+    faults: Faults = field(default_factory=Faults)
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Per-area state objects, created on first use by each area's accessor (see :meth:`area`)."""
+    boot_time: float = field(default_factory=time.time)
+    reboot_hook: Callable[[float], None] | None = None
+    """Set by the fleet: takes the seconds to stay down."""
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self.auth = AuthState(self.settings, index=self.index)
+        self.reset_configs()
+
+    # ---- configs -------------------------------------------------------------------------------------------
+    def reset_configs(self) -> None:
+        """Every config object back to its defaults (factory reset), and the per-area state dropped."""
+        self.configs = {path: spec.default_object() for path, spec in ALL_SPECS.items()}
+        self.extras.clear()
+
+    def config(self, path: str) -> Any:
+        """A deep copy of the stored object at ``path`` (as a test would read it)."""
+        return copy.deepcopy(self.configs[path])
+
+    def area(self, name: str, factory: Callable[[], T]) -> T:
+        """The per-area state object ``name``, created with ``factory`` on first use."""
+        with self.lock:
+            if name not in self.extras:
+                self.extras[name] = factory()
+            value: T = self.extras[name]
+            return value
+
+    # ---- request log ---------------------------------------------------------------------------------------
+    def calls(self) -> list[tuple[str, str]]:
+        """``(method, path)`` of every logged request, oldest first."""
+        return [entry.call for entry in self.log]
+
+    def clear_log(self) -> None:
+        self.log.clear()
+
+    def logins(self) -> int:
+        """How many ``POST /system/login`` requests the device has seen."""
+        return sum(1 for entry in self.log if entry.call == ("POST", "/system/login"))
+
+    # ---- faults --------------------------------------------------------------------------------------------
+    def revoke_tokens(self) -> None:
+        """Every token issued so far answers 401 "Token revoked" (as after a logout elsewhere)."""
+        self.auth.revoke_all()
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far answers 401 "Token expired"."""
+        self.auth.expire_all()
+
+    def reboot(self, seconds: float | None = None) -> None:
+        """Go down (connection refused) for ``seconds``, then come back with every session invalidated."""
+        self.auth.revoke_all()
+        if self.reboot_hook is not None:
+            self.reboot_hook(self.settings.reboot_s if seconds is None else seconds)
