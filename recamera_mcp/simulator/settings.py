@@ -34,3 +34,7 @@ class SimSettings:
     sample_recordings: bool = True
     upload_progress_s: float = 3.0
     """How long a started firmware upgrade takes to go from 0 to 100 %."""
+    max_upload_bytes: int = 512 * 1024 * 1024
+    """Largest file a resumable upload (model, firmware, config) may announce ("Insufficient disk space")."""
+    config_export_ttl_s: float = 60.0
+    """How long ``/download/config.tar`` stays after ``GET /config/export`` (the device deletes it after 60 s)."""
