@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import importlib
 from collections.abc import Sequence
+
+# (command, help, module with add_arguments(parser) and run(args) -> int); modules are imported lazily.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("serve", "run the MCP server (stdio by default, or --transport http)", "recamera_mcp.server.cli"),
+    ("sim", "serve simulated reCamera devices (no hardware needed)", "recamera_mcp.simulator.cli"),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recamera-mcp", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-
-    from recamera_mcp.simulator import cli as sim_cli
-
-    sim = sub.add_parser("sim", help="serve simulated reCamera devices (no hardware needed)")
-    sim_cli.add_arguments(sim)
+    for name, help_text, module in COMMANDS:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(module).add_arguments(command)
+        command.set_defaults(_module=module)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``recamera-mcp`` console script."""
     args = build_parser().parse_args(argv)
-    if args.command == "sim":
-        from recamera_mcp.simulator import cli as sim_cli
-
-        return sim_cli.run(args)
-    print(f"unknown command {args.command}", file=sys.stderr)
-    return 2
+    code: int = importlib.import_module(args._module).run(args)
+    return code
