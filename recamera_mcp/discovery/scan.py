@@ -1,0 +1,339 @@
+"""Find the reCameras of a subnet: enumerate hosts with the HTTP port open, then verify each by ``/system/key``.
+
+How each target ends up classified (every target is in exactly one of the last three lists):
+
+==========================================================  =================================================
+what the host did                                           lists
+==========================================================  =================================================
+``GET /system/key`` → 200 with JSON ``sPublicKey``          ``reachable_ips`` + ``recamera_ips``
+(also after a 30x to ``https://`` on the same host)
+answered HTTP otherwise (404, 200 without the key, 401,     ``reachable_ips`` + ``non_recamera_ips``
+a redirect elsewhere, garbage that is not HTTP)
+accepted TCP but never answered within ``timeout_s``        ``unreachable_or_timeout_ips``
+port closed (refused), filtered, no route, host down        ``unreachable_or_timeout_ips``
+==========================================================  =================================================
+
+Enumeration: ``tcp`` is an asyncio connect sweep (``concurrency`` workers pulling lazily from the target ranges,
+so memory stays flat); each open host is verified right away by the same worker, so a /24 takes about one
+``timeout_s``. ``nmap`` runs ``nmap -n -p PORT --open`` as a subprocess (``-Pn`` for loopback, where nmap's host
+discovery calls every address up), parses its XML with python-nmap, then verifies the open hosts; cancelling
+kills the nmap process. ``auto`` picks nmap when the binary is on PATH, else tcp. All verification requests share
+one ``httpx.AsyncClient`` (TLS verification off: the camera's certificate is self-signed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import shutil
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from ipaddress import IPv4Address
+from typing import Annotated, Literal
+
+import httpx
+from pydantic import BaseModel, Field
+
+from recamera_mcp.discovery.targets import TargetSet, parse_target_set
+
+__all__ = ["Camera", "DiscoveryError", "DiscoveryResult", "Method", "ProgressCallback", "discover"]
+
+KEY_PATH = "/cgi-bin/entry.cgi/system/key"
+MAX_BODY = 64 * 1024
+Method = Literal["auto", "nmap", "tcp"]
+ProgressCallback = Callable[[int, int, str], Awaitable[None]]
+_TASKPROGRESS = re.compile(rb'<taskprogress task="([^"]*)"[^>]*percent="([\d.]+)"')
+
+
+class DiscoveryError(RuntimeError):
+    """Discovery could not run (nmap missing or failing, bad parameters)."""
+
+
+class Camera(BaseModel):
+    """A verified reCamera: it answered ``/system/key`` with an ``sPublicKey``."""
+
+    ip: Annotated[str, Field(description="IPv4 address")]
+    port: Annotated[int, Field(description="port that answered /system/key (443 after a redirect to https)")]
+    scheme: Annotated[Literal["http", "https"], Field(description="scheme of the base URL to use for this camera")]
+    response_ms: Annotated[float, Field(description="time to answer /system/key, redirects included, in ms")]
+
+    @property
+    def base_url(self) -> str:
+        default = 80 if self.scheme == "http" else 443
+        return f"{self.scheme}://{self.ip}" + ("" if self.port == default else f":{self.port}")
+
+
+class DiscoveryResult(BaseModel):
+    """What a subnet sweep found. IP lists are sorted numerically."""
+
+    method: Annotated[Literal["nmap", "tcp"], Field(description="host enumeration actually used")]
+    targets: Annotated[str, Field(description="the scanned addresses, as merged ranges")]
+    port: Annotated[int, Field(description="HTTP port probed")]
+    timeout_s: Annotated[float, Field(description="per-host timeout used")]
+    hosts_total: Annotated[int, Field(description="number of addresses scanned")]
+    duration_s: Annotated[float, Field(description="wall time of the whole discovery")]
+    reachable_ips: Annotated[list[str], Field(description="hosts that answered HTTP on the port (any status)")]
+    recamera_ips: Annotated[list[str], Field(description="hosts verified as reCamera (200 + sPublicKey)")]
+    non_recamera_ips: Annotated[list[str], Field(description="hosts that answered HTTP but are not a reCamera")]
+    unreachable_or_timeout_ips: Annotated[
+        list[str], Field(description="port closed/filtered, host down, or no HTTP answer within timeout_s")
+    ]
+    cameras: Annotated[list[Camera], Field(description="details of each reCamera, same order as recamera_ips")]
+
+
+class _Tracker:
+    """Counts settled hosts and reports them to ``callback`` at most ~10 times a second."""
+
+    def __init__(self, total: int, callback: ProgressCallback | None) -> None:
+        self.total = total
+        self.done = 0
+        self.message = "starting"
+        self.callback = callback
+
+    async def run(self) -> None:
+        assert self.callback is not None
+        last: tuple[int, str] | None = None
+        while True:
+            state = (self.done, self.message)
+            if state != last:
+                last = state
+                await self.callback(min(self.done, self.total), self.total, self.message)
+            await asyncio.sleep(0.1)
+
+
+class _Verifier:
+    """``GET /system/key`` on live hosts through one shared client; keeps only the hosts that answered."""
+
+    def __init__(self, http: httpx.AsyncClient, port: int, timeout_s: float) -> None:
+        self.http = http
+        self.port = port
+        self.timeout_s = timeout_s
+        self.cameras: dict[int, Camera] = {}
+        self.others: set[int] = set()
+
+    async def _get(self, url: httpx.URL) -> tuple[int, httpx.Headers, bytes]:
+        async with asyncio.timeout(self.timeout_s):
+            async with self.http.stream("GET", url) as response:
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_BODY:
+                        break
+                return response.status_code, response.headers, bytes(body)
+
+    async def verify(self, ip: IPv4Address) -> None:
+        url = httpx.URL(f"http://{ip}:{self.port}{KEY_PATH}")
+        started = time.perf_counter()
+        try:
+            status, headers, body = await self._get(url)
+        except (TimeoutError, httpx.TimeoutException, httpx.ConnectError):
+            return  # accepted (or not) but no HTTP answer: unreachable_or_timeout
+        except httpx.HTTPError:
+            self.others.add(int(ip))  # something answered, but not HTTP
+            return
+        scheme: Literal["http", "https"] = "http"
+        port = self.port
+        if status in (301, 302, 303, 307, 308):
+            target = url.join(headers.get("location", ""))
+            if target.scheme != "https" or target.host != str(ip):
+                self.others.add(int(ip))
+                return
+            try:
+                status, headers, body = await self._get(target)
+            except (TimeoutError, httpx.HTTPError):
+                self.others.add(int(ip))  # it answered the redirect, so it is reachable; https failed
+                return
+            scheme = "https"
+            port = target.port or 443
+        if status == 200 and _has_public_key(body):
+            ms = round((time.perf_counter() - started) * 1000, 1)
+            self.cameras[int(ip)] = Camera(ip=str(ip), port=port, scheme=scheme, response_ms=ms)
+        else:
+            self.others.add(int(ip))
+
+
+def _has_public_key(body: bytes) -> bool:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("sPublicKey"), str) and bool(data["sPublicKey"])
+
+
+async def _tcp_open(ip: IPv4Address, port: int, timeout_s: float) -> bool:
+    """True when a TCP connect to ``ip:port`` succeeds within ``timeout_s``."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        async with asyncio.timeout(timeout_s):
+            await loop.sock_connect(sock, (str(ip), port))
+        return True
+    except (OSError, TimeoutError):
+        return False
+    finally:
+        sock.close()
+
+
+async def _pool(items: Iterable[IPv4Address], size: int, work: Callable[[IPv4Address], Awaitable[None]]) -> None:
+    """Run ``work`` on every item with at most ``size`` at a time, pulling items lazily."""
+    iterator = iter(items)
+
+    async def worker() -> None:
+        for item in iterator:  # next() is synchronous: workers never resume the iterator concurrently
+            await work(item)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(size):
+            group.create_task(worker())
+
+
+async def _tcp_sweep(
+    targets: TargetSet, port: int, timeout_s: float, concurrency: int, verifier: _Verifier, tracker: _Tracker
+) -> None:
+    async def probe(ip: IPv4Address) -> None:
+        if await _tcp_open(ip, port, timeout_s):
+            await verifier.verify(ip)
+        tracker.done += 1
+        tracker.message = f"probed {tracker.done}/{tracker.total}, {len(verifier.cameras)} reCamera(s)"
+
+    await _pool(targets, min(concurrency, max(len(targets), 1)), probe)
+
+
+def nmap_arguments(targets: TargetSet, port: int, timeout_s: float) -> list[str]:
+    """The nmap arguments for a one-port sweep (targets come on stdin via ``-iL -``)."""
+    rtt_ms = max(100, int(timeout_s * 1000))
+    args = ["-n", "-T4", "-p", str(port), "--open", "--max-retries", "1", "--max-rtt-timeout", f"{rtt_ms}ms"]
+    args += ["--host-timeout", f"{int(rtt_ms * 4 + 1000)}ms", "--stats-every", "1s", "-oX", "-", "-iL", "-"]
+    if targets.all_loopback:
+        args.insert(0, "-Pn")  # on loopback nmap's host discovery calls every address up: use the port state
+    return args
+
+
+async def _nmap_open_hosts(targets: TargetSet, port: int, timeout_s: float, tracker: _Tracker) -> list[IPv4Address]:
+    """Run nmap as a subprocess (killed on cancellation) and return the hosts with ``port`` open."""
+    import nmap  # python-nmap
+
+    binary = shutil.which("nmap")
+    if binary is None:
+        raise DiscoveryError("method='nmap' needs the nmap binary (Debian package nmap); use method='tcp'")
+    proc = await asyncio.create_subprocess_exec(
+        binary,
+        *nmap_arguments(targets, port, timeout_s),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        stderr_task = asyncio.create_task(proc.stderr.read())
+        proc.stdin.write("\n".join(str(n) for n in targets.networks()).encode() + b"\n")
+        await proc.stdin.drain()
+        proc.stdin.close()
+        xml = bytearray()
+        async for line in proc.stdout:
+            xml += line
+            match = _TASKPROGRESS.search(line)
+            if match:
+                tracker.message = f"nmap {match.group(1).decode()}: {float(match.group(2)):.0f}%"
+        stderr = await stderr_task
+        code = await proc.wait()
+    finally:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            with contextlib.suppress(Exception):
+                await asyncio.shield(proc.wait())
+    if code != 0:
+        raise DiscoveryError(f"nmap failed (exit {code}): {stderr.decode(errors='replace').strip()[:500]}")
+    scanner = await asyncio.to_thread(nmap.PortScanner)  # finds the binary (runs nmap -V): keep it off the loop
+    scanner.analyse_nmap_xml_scan(xml.decode(errors="replace"), nmap_err=stderr.decode(errors="replace"))
+    found = []
+    for host in scanner.all_hosts():
+        ports = scanner[host].get("tcp", {})
+        if ports.get(port, {}).get("state") == "open" and host in targets:
+            found.append(IPv4Address(host))
+    return sorted(found)
+
+
+def resolve_method(method: str) -> Literal["nmap", "tcp"]:
+    """``auto`` → ``nmap`` when the binary is on PATH, else ``tcp``."""
+    if method == "auto":
+        return "nmap" if shutil.which("nmap") else "tcp"
+    if method in ("nmap", "tcp"):
+        return "nmap" if method == "nmap" else "tcp"
+    raise DiscoveryError(f"method must be 'auto', 'nmap' or 'tcp', not {method!r}")
+
+
+async def discover(
+    subnet: str | Sequence[str],
+    *,
+    timeout_s: float = 1.0,
+    port: int = 80,
+    method: Method = "auto",
+    allow_large: bool = False,
+    allow_public: bool = False,
+    progress: ProgressCallback | None = None,
+    concurrency: int = 512,
+) -> DiscoveryResult:
+    """Find every reCamera in ``subnet`` (see :func:`parse_targets` for the accepted forms and refusals).
+
+    ``progress(done, total, message)`` is awaited as hosts are settled, at most ~10 times a second, and once at
+    the end with ``done == total``. Cancelling the calling task stops the sweep (and kills nmap) promptly.
+    """
+    if not 0 < timeout_s <= 60:
+        raise DiscoveryError(f"timeout_s must be in (0, 60], not {timeout_s}")
+    if not 0 < port < 65536:
+        raise DiscoveryError(f"port must be 1-65535, not {port}")
+    if concurrency < 1:
+        raise DiscoveryError(f"concurrency must be ≥ 1, not {concurrency}")
+    targets = parse_target_set(subnet, allow_large=allow_large, allow_public=allow_public)
+    used = resolve_method(method)
+    started = time.perf_counter()
+    tracker = _Tracker(len(targets), progress)
+    reporter = asyncio.create_task(tracker.run()) if progress is not None else None
+    limits = httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=0)
+    timeout = httpx.Timeout(timeout_s, pool=None)
+    try:
+        async with httpx.AsyncClient(verify=False, timeout=timeout, limits=limits, trust_env=False) as http:
+            verifier = _Verifier(http, port, timeout_s)
+            if used == "tcp":
+                await _tcp_sweep(targets, port, timeout_s, concurrency, verifier, tracker)
+            else:
+                tracker.message = "nmap scanning"
+                live = await _nmap_open_hosts(targets, port, timeout_s, tracker)
+                tracker.done = tracker.total - len(live)
+
+                async def check(ip: IPv4Address) -> None:
+                    await verifier.verify(ip)
+                    tracker.done += 1
+                    tracker.message = f"verified {tracker.done}/{tracker.total}, {len(verifier.cameras)} reCamera(s)"
+
+                tracker.message = f"nmap found {len(live)} open; verifying"
+                await _pool(live, min(concurrency, max(len(live), 1)), check)
+    finally:
+        if reporter is not None:
+            reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reporter
+    answered = verifier.cameras.keys() | verifier.others
+    cameras = [verifier.cameras[k] for k in sorted(verifier.cameras)]
+    result = DiscoveryResult(
+        method=used,
+        targets=targets.describe(),
+        port=port,
+        timeout_s=timeout_s,
+        hosts_total=len(targets),
+        duration_s=round(time.perf_counter() - started, 3),
+        reachable_ips=[str(IPv4Address(k)) for k in sorted(answered)],
+        recamera_ips=[c.ip for c in cameras],
+        non_recamera_ips=[str(IPv4Address(k)) for k in sorted(verifier.others)],
+        unreachable_or_timeout_ips=[str(ip) for ip in targets if int(ip) not in answered],
+        cameras=cameras,
+    )
+    if progress is not None:
+        await progress(len(targets), len(targets), f"done: {len(cameras)} reCamera(s) in {result.duration_s:.2f} s")
+    return result
