@@ -10,6 +10,7 @@ import sys
 import threading
 
 from recamera_mcp.simulator.fleet import SimFleet
+from recamera_mcp.simulator.rtsp import STREAMS, rtsp_available
 from recamera_mcp.simulator.settings import SimSettings
 
 
@@ -38,6 +39,9 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     if args.factory and not args.password:
         password = "Factory#2026"
     start = ipaddress.IPv4Address(args.host)
+    rtsp_off = rtsp_available()
+    if rtsp_off is not None:
+        print(f"RTSP off: {rtsp_off}", flush=True)
     fleet = SimFleet().start()
     try:
         for i in range(args.devices):
@@ -49,8 +53,15 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                 rtsp_port=args.rtsp_port,
                 token_ttl_s=args.token_ttl,
             )
-            cam = fleet.add_camera(str(start + i), args.port, settings)
+            address = str(start + i)
+            try:
+                cam = fleet.add_camera(address, args.port, settings, rtsp=rtsp_off is None)
+            except RuntimeError as exc:  # the RTSP server did not start (port taken, ...): serve HTTP only
+                print(f"RTSP off for {address}: {exc}", flush=True)
+                cam = fleet.add_camera(address, args.port, settings)
             print(f"camera  {cam.url}  user={args.username}  serial={settings.serial}", flush=True)
+            if cam.rtsp is not None:
+                print("        " + "  ".join(cam.rtsp.url(stream) for stream in STREAMS), flush=True)
         for j in range(args.not_cameras):
             host = fleet.add_http_host(str(start + args.devices + j), args.port)
             print(f"not-cam {host.url}  (HTTP, 404 on /system/key)", flush=True)

@@ -24,6 +24,7 @@ import uvicorn
 
 from recamera_mcp.simulator.app import create_app
 from recamera_mcp.simulator.others import HangServer, not_camera_app
+from recamera_mcp.simulator.rtsp import RtspFeed
 from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.state import DeviceState
 
@@ -53,6 +54,8 @@ class SimDevice:
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
     _hang: HangServer | None = field(default=None, repr=False)
     up: threading.Event = field(default_factory=threading.Event, repr=False)
+    rtsp: RtspFeed | None = field(default=None, repr=False)
+    """The camera's RTSP server process, when started with ``add_camera(..., rtsp=True)``."""
 
     @property
     def url(self) -> str:
@@ -92,6 +95,8 @@ class SimFleet:
             return
         with contextlib.suppress(Exception):
             self._run(self._stop_all(), timeout=15)
+        for device in self.devices:
+            self._stop_rtsp(device)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         if not self._thread.is_alive():
@@ -109,16 +114,49 @@ class SimFleet:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     # ---- adding hosts --------------------------------------------------------------------------------------
-    def add_camera(self, host: str = "127.0.0.1", port: int = 0, settings: SimSettings | None = None) -> SimDevice:
-        """Start a simulated camera on ``host:port`` (port 0: a free port)."""
+    def add_camera(
+        self, host: str = "127.0.0.1", port: int = 0, settings: SimSettings | None = None, rtsp: bool = False
+    ) -> SimDevice:
+        """Start a simulated camera on ``host:port`` (port 0: a free port).
+
+        With ``rtsp=True`` it also serves ``rtsp://host:settings.rtsp_port/main|sub`` (a GStreamer subprocess;
+        ``rtsp_port`` 0 picks a free port and is stored back in the settings). Raises RuntimeError when the RTSP
+        server cannot run here (see :func:`recamera_mcp.simulator.rtsp.rtsp_available`).
+        """
         index = len(self.devices)
         state = DeviceState(settings=settings or SimSettings(serial=f"RC2B{index + 1:010d}"), index=index)
         sock = bind_socket(host, port)
         device = SimDevice(host=host, port=sock.getsockname()[1], kind="camera", state=state)
+        if rtsp:
+            try:
+                device.rtsp = self._start_rtsp(host, state.settings)
+            except BaseException:
+                sock.close()
+                raise
         state.reboot_hook = lambda seconds: self._schedule(self._reboot(device, seconds))
-        self._run(self._serve(device, sock))
+        try:
+            self._run(self._serve(device, sock))
+        except BaseException:
+            self._stop_rtsp(device)
+            raise
         self.devices.append(device)
         return device
+
+    @staticmethod
+    def _start_rtsp(host: str, settings: SimSettings) -> RtspFeed:
+        feed = RtspFeed(
+            settings.rtsp_host or host,
+            settings.rtsp_port,
+            fps=settings.rtsp_fps,
+            stale_frames=settings.rtsp_stale_frames,
+        ).start()
+        settings.rtsp_port = feed.port
+        return feed
+
+    @staticmethod
+    def _stop_rtsp(device: SimDevice) -> None:
+        if device.rtsp is not None:
+            device.rtsp.stop()
 
     def add_http_host(self, host: str, port: int = 0, kind: str = "404") -> SimDevice:
         """An HTTP host that is not a camera (``kind`` "404" or "no_key", see :func:`not_camera_app`)."""
@@ -139,7 +177,10 @@ class SimFleet:
 
     def remove(self, device: SimDevice) -> None:
         """Stop one host."""
-        self._run(self._stop(device))
+        try:
+            self._run(self._stop(device))
+        finally:
+            self._stop_rtsp(device)
         self.devices.remove(device)
 
     def subnet(

@@ -28,6 +28,10 @@ class SimSettings:
     rtsp_port: int = 554
     rtsp_host: str | None = None
     """Host put in ``rtsp.sURL``; defaults to the HTTP host the client used."""
+    rtsp_fps: int = 30
+    """Frame rate of the simulated RTSP stream (tests raise it so 120 frames take about a second)."""
+    rtsp_stale_frames: int = 120
+    """Stale (buffered) frames every new RTSP session gets first, as fast as possible, before live ones."""
     max_body_bytes: int = 16 * 1024 * 1024
     inference_rate_hz: float = 5.0
     log_rate_hz: float = 2.0

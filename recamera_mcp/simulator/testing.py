@@ -4,6 +4,7 @@
 - ``make_camera`` (function): a factory ``make_camera(host="127.0.0.1", **settings) -> SimDevice``; every camera
   it made is stopped after the test.
 - ``camera`` (function): one fresh camera on 127.0.0.1 at a free port, password :data:`PASSWORD`.
+- ``rtsp_camera`` (function): a camera that also serves RTSP (free port, high fps); skipped when RTSP is off.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from recamera_mcp.simulator.fleet import SimDevice, SimFleet
+from recamera_mcp.simulator.rtsp import rtsp_available
 from recamera_mcp.simulator.settings import SimSettings
 
 USERNAME = "admin"
@@ -74,3 +76,22 @@ def raw_session(base_url: str, password: str = PASSWORD) -> httpx.Client:
     body, token = raw_login(base_url, password)
     assert token, f"login failed: {body}"
     return httpx.Client(base_url=base_url + CGI, cookies={"token": token}, timeout=10)
+
+
+RTSP_TEST_FPS = 120
+"""Frame rate of ``rtsp_camera``: 120 stale frames plus 120 live ones take about a second."""
+
+
+@pytest.fixture
+def rtsp_camera(sim_fleet: SimFleet) -> Iterator[SimDevice]:
+    """A camera serving RTSP on a free port at :data:`RTSP_TEST_FPS` (``device.rtsp.url("main")``).
+
+    Skipped when the GStreamer RTSP server cannot run here (see ``rtsp_available()``).
+    """
+    reason = rtsp_available()
+    if reason is not None:
+        pytest.skip(f"RTSP off: {reason}")
+    settings = SimSettings(password=PASSWORD, rtsp_port=0, rtsp_fps=RTSP_TEST_FPS)
+    device = sim_fleet.add_camera("127.0.0.1", 0, settings, rtsp=True)
+    yield device
+    sim_fleet.remove(device)
