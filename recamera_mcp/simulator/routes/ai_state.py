@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from recamera_mcp.simulator.schemas.ai import INFERENCE_DEFAULTS
 from recamera_mcp.simulator.state import DeviceState
 
 COCO_CLASSES = [
@@ -52,9 +53,9 @@ class AiState:
     """Models by file name (model info ``{}`` when none was set) and the inference config."""
 
     models: dict[str, dict[str, Any]] = field(default_factory=_default_models)
-    inference: dict[str, Any] = field(
-        default_factory=lambda: {"iEnable": 0, "sStatus": "stopped", "sModel": "yolo11n_detection.rknn", "iFPS": 30}
-    )
+    inference: dict[str, Any] = field(default_factory=lambda: {**INFERENCE_DEFAULTS, "sStatus": "stopped"})
+    restarts: int = 0
+    """How many times ``POST /model/inference-restart`` restarted a running inference."""
 
 
 def ai_state(state: DeviceState) -> AiState:

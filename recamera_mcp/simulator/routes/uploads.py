@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,11 +62,12 @@ class Upload:
 class Uploads:
     """Every open upload of one device, in its own temporary folder (removed with the state)."""
 
-    folder: tempfile.TemporaryDirectory[str] = field(
-        default_factory=lambda: tempfile.TemporaryDirectory(prefix="recamera-sim-upload-", ignore_cleanup_errors=True)
-    )
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="recamera-sim-upload-")))
     sessions: dict[int, Upload] = field(default_factory=dict)
     next_id: int = 1
+
+    def __post_init__(self) -> None:
+        weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
 
     def open(self, kind: str, total: int) -> Upload:
         while len(self.sessions) >= MAX_SESSIONS:
@@ -72,7 +75,7 @@ class Uploads:
             self.sessions.pop(oldest.id).discard()
         upload_id = self.next_id
         self.next_id += 1
-        path = Path(self.folder.name) / f"upload-{upload_id}.part"
+        path = self.folder / f"upload-{upload_id}.part"
         path.touch()
         upload = Upload(upload_id, kind, total, path)
         self.sessions[upload_id] = upload
@@ -171,9 +174,7 @@ async def _chunk(state: DeviceState, request: Request, module: Module, kind: str
         raise invalid(module, f"Content-Range covers {last - first + 1} bytes but the body has {len(body)}")
     if first != upload.received:
         kind_of = "overlapping" if first < upload.received else "out-of-order"
-        return _refuse(
-            module, upload, f"Rejected {kind_of} chunk at byte {first}: resume from byte {upload.received}"
-        )
+        return _refuse(module, upload, f"Rejected {kind_of} chunk at byte {first}: resume from byte {upload.received}")
     with upload.path.open("ab") as handle:
         handle.write(body)
     upload.received += len(body)
