@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from recamera_mcp.simulator import cli as sim_cli
+from recamera_mcp.simulator import rtsp
 from recamera_mcp.simulator.fleet import SimDevice
 from recamera_mcp.simulator.rtsp import RtspFeed, checksum, decode_frame_counter, rtsp_available
 from recamera_mcp.simulator.settings import SimSettings
@@ -148,3 +153,45 @@ def test_decoder_reads_a_synthetic_pattern_and_checks_the_checksum() -> None:
     good = counter | (1 << 24) | (checksum(counter, True) << 25)
     assert decode_frame_counter(draw(good)) == (counter, True)
     assert decode_frame_counter(draw(good ^ 1)) is None
+
+
+def sim_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    sim_cli.add_arguments(parser)
+    return parser.parse_args(["--port", "0", "--password", "Cli#Pass2026", *argv])
+
+
+def test_sim_cli_prints_the_rtsp_urls(capsys: pytest.CaptureFixture[str]) -> None:
+    if (reason := rtsp_available()) is not None:
+        pytest.skip(f"RTSP off: {reason}")
+    stop = threading.Event()
+    stop.set()
+    assert sim_cli.run(sim_args("--rtsp-port", "0"), stop) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"rtsp://127\.0\.0\.1:\d+/main  rtsp://127\.0\.0\.1:\d+/sub", out), out
+    assert "RTSP off" not in out
+
+
+def test_sim_cli_runs_without_rtsp_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sim_cli, "rtsp_available", lambda: "no GStreamer here")
+    stop = threading.Event()
+    stop.set()
+    assert sim_cli.run(sim_args(), stop) == 0
+    out = capsys.readouterr().out
+    assert "RTSP off: no GStreamer here" in out
+    assert "camera  http://127.0.0.1:" in out and "rtsp://" not in out
+
+
+def test_rtsp_available_names_a_missing_system_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rtsp, "SYSTEM_PYTHON", "/nonexistent/python3")
+    rtsp.rtsp_available.cache_clear()
+    try:
+        reason = rtsp.rtsp_available()
+        assert reason is not None and "/nonexistent/python3" in reason
+        with pytest.raises(RuntimeError, match="RTSP off"):
+            RtspFeed().start()
+    finally:
+        monkeypatch.undo()
+        rtsp.rtsp_available.cache_clear()
