@@ -19,11 +19,25 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from recamera_mcp.simulator.routes import auth, firmware, maintenance, models, system, video, websockets, wifi
+from recamera_mcp.simulator.routes import (
+    auth,
+    firmware,
+    image,
+    maintenance,
+    models,
+    record,
+    storage,
+    system,
+    video,
+    websockets,
+    wifi,
+)
 from recamera_mcp.simulator.routes.config import ConfigHooks, config_routes
 from recamera_mcp.simulator.state import DeviceState
 
-AREA_MODULES: tuple[ModuleType, ...] = (auth, system, video, websockets, models, maintenance, firmware, wifi)
+AREA_MODULES: tuple[ModuleType, ...] = (
+    auth, system, video, websockets, models, maintenance, firmware, wifi, image, record, storage,
+)  # fmt: skip
 
 
 def _collect(name: str) -> list[Any]:
