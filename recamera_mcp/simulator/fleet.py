@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import uvicorn
 
 from recamera_mcp.simulator.app import create_app
+from recamera_mcp.simulator.cloud import CloudSettings, CloudState, create_cloud_app
 from recamera_mcp.simulator.others import HangServer, not_camera_app
 from recamera_mcp.simulator.rtsp import RtspFeed
 from recamera_mcp.simulator.settings import SimSettings
@@ -56,6 +57,8 @@ class SimDevice:
     up: threading.Event = field(default_factory=threading.Event, repr=False)
     rtsp: RtspFeed | None = field(default=None, repr=False)
     """The camera's RTSP server process, when started with ``add_camera(..., rtsp=True)``."""
+    cloud: CloudState | None = field(default=None, repr=False)
+    """The SenseCraft cloud's state, for a host started with :meth:`SimFleet.add_cloud`."""
 
     @property
     def url(self) -> str:
@@ -166,6 +169,15 @@ class SimFleet:
         self.devices.append(device)
         return device
 
+    def add_cloud(self, host: str = "127.0.0.1", port: int = 0, settings: CloudSettings | None = None) -> SimDevice:
+        """Start a simulated SenseCraft cloud (see :mod:`recamera_mcp.simulator.cloud`); its state is ``.cloud``."""
+        sock = bind_socket(host, port)
+        cloud = CloudState(settings or CloudSettings())
+        device = SimDevice(host=host, port=sock.getsockname()[1], kind="cloud", cloud=cloud)
+        self._run(self._serve(device, sock))
+        self.devices.append(device)
+        return device
+
     def add_hang(self, host: str, port: int) -> SimDevice:
         """A host that accepts TCP connections on ``host:port`` and never answers."""
         hang = HangServer()
@@ -227,7 +239,10 @@ class SimFleet:
         asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     async def _serve(self, device: SimDevice, sock: socket.socket) -> None:
-        app = create_app(device.state) if device.state is not None else not_camera_app(device.kind)
+        if device.cloud is not None:
+            app = create_cloud_app(device.cloud)
+        else:
+            app = create_app(device.state) if device.state is not None else not_camera_app(device.kind)
         config = uvicorn.Config(
             app,
             lifespan="off",

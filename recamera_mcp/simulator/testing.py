@@ -5,6 +5,7 @@
   it made is stopped after the test.
 - ``camera`` (function): one fresh camera on 127.0.0.1 at a free port, password :data:`PASSWORD`.
 - ``rtsp_camera`` (function): a camera that also serves RTSP (free port, high fps); skipped when RTSP is off.
+- ``sim_cloud`` (function): a simulated SenseCraft cloud (``.url``, ``.cloud``) with a ~1 s conversion.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from recamera_mcp.simulator.cloud import CloudSettings
 from recamera_mcp.simulator.fleet import SimDevice, SimFleet
 from recamera_mcp.simulator.rtsp import rtsp_available
 from recamera_mcp.simulator.settings import SimSettings
@@ -93,5 +95,13 @@ def rtsp_camera(sim_fleet: SimFleet) -> Iterator[SimDevice]:
         pytest.skip(f"RTSP off: {reason}")
     settings = SimSettings(password=PASSWORD, rtsp_port=0, rtsp_fps=RTSP_TEST_FPS)
     device = sim_fleet.add_camera("127.0.0.1", 0, settings, rtsp=True)
+    yield device
+    sim_fleet.remove(device)
+
+
+@pytest.fixture
+def sim_cloud(sim_fleet: SimFleet) -> Iterator[SimDevice]:
+    """A simulated SenseCraft cloud (``.url``, state in ``.cloud``) whose tasks convert in about a second."""
+    device = sim_fleet.add_cloud(settings=CloudSettings(queued_s=0.3, convert_s=0.6))
     yield device
     sim_fleet.remove(device)

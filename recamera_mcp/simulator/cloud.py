@@ -1,0 +1,344 @@
+"""A small simulated SenseCraft cloud: ONNX → RKNN conversion tasks and the user-token → ``user_id`` resolution.
+
+The real service lives on two hosts (``sensecraft-train-api`` for conversions, ``sensecraft-hmi-api`` for the user);
+the simulator serves both sets of paths on one base URL:
+
+| method | path | parameters |
+|---|---|---|
+| POST | /api/v1/user/login_token | header ``Authorization: <token>`` (the raw token, no ``Bearer``) |
+| POST | /v1/api/create_task | multipart: user_id, framework_type=9, device_type=40, file (``*.onnx``) |
+| GET | /v1/api/get_training_records | user_id, framework_type=9, device_type=40, page (from 1), size (1-100) |
+| GET | /v1/api/train_status | user_id, model_id |
+| GET | /v1/api/get_model | user_id, model_id: the ``.rknn`` bytes (``application/octet-stream``) |
+| GET | /v2/api/get_model | user_id, model_id: JSON with a ``download_url`` back into this app (``/files/...``) |
+| GET | /v1/api/del_model | user_id, model_id |
+
+**Envelope (a guess; the real one is not documented in our sources):** every JSON answer is
+``{"code": 0, "msg": "success", "data": {...}}``. Errors use the HTTP status as ``code`` and answer with that HTTP
+status too, ``data`` null: 400 bad parameter, 401 bad token, 403 unknown ``user_id``, 404 unknown model, 409 model
+not converted yet, 413 file too large.
+
+A task is ``queued`` for ``queued_s``, then ``converting`` (``progress`` 0-99) for ``convert_s``, then ``done``
+(progress 100). A file that is not ONNX (protobuf starting with the ``ir_version`` field, byte ``0x08``) ends
+``failed``, and so does the next task while ``CloudState.fail_next`` > 0. The produced ``.rknn`` starts with the
+``RKNN`` magic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+FRAMEWORK_RKNN = "9"
+DEVICE_RECAMERA = "40"
+ONNX_FIRST_BYTE = b"\x08"
+
+
+@dataclass
+class CloudSettings:
+    """What a test may change. Durations are seconds; status is computed from them at each read."""
+
+    token: str = "sensecraft-sim-token"
+    """The one user token that ``/api/v1/user/login_token`` accepts."""
+    user_id: str = "1001"
+    nickname: str = "Simulated User"
+    queued_s: float = 2.0
+    convert_s: float = 6.0
+    max_file_bytes: int = 200 * 1024 * 1024
+
+
+@dataclass
+class CloudTask:
+    model_id: str
+    user_id: str
+    model_name: str
+    onnx_size: int
+    onnx_sha256: str
+    created: float
+    valid_onnx: bool
+    forced_failure: bool
+    download_sig: str = field(default_factory=lambda: secrets.token_hex(8))
+
+
+class CloudError(Exception):
+    def __init__(self, status: int, msg: str) -> None:
+        super().__init__(msg)
+        self.status = status
+        self.msg = msg
+
+
+@dataclass
+class CloudState:
+    """The cloud's tasks and request log. Safe to read from the test thread."""
+
+    settings: CloudSettings = field(default_factory=CloudSettings)
+    tasks: dict[str, CloudTask] = field(default_factory=dict)
+    fail_next: int = 0
+    """That many next tasks end ``failed`` (a conversion error on the cloud side)."""
+    calls: list[tuple[str, str, int]] = field(default_factory=list)
+    """``(method, path, HTTP status)`` of every request."""
+    next_id: int = 2001
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def status(self, task: CloudTask, now: float | None = None) -> tuple[str, int]:
+        """(status, progress %) of ``task`` now."""
+        elapsed = (time.time() if now is None else now) - task.created
+        queued, convert = self.settings.queued_s, self.settings.convert_s
+        if elapsed < queued:
+            return "queued", 0
+        if elapsed < queued + convert:
+            return "converting", min(99, int((elapsed - queued) * 100 / max(convert, 1e-9)))
+        if not task.valid_onnx or task.forced_failure:
+            return "failed", 100
+        return "done", 100
+
+
+def rknn_bytes(task: CloudTask) -> bytes:
+    """The converted model: ``RKNN`` magic, a version, the ONNX digest, and a body of about the ONNX size."""
+    header = b"RKNN\x00\x00\x00\x00" + (6).to_bytes(8, "little") + bytes.fromhex(task.onnx_sha256)
+    body = hashlib.shake_256(task.onnx_sha256.encode()).digest(max(64, task.onnx_size * 11 // 10))
+    return header + body
+
+
+def _ok(data: Any) -> JSONResponse:
+    return JSONResponse({"code": 0, "msg": "success", "data": data})
+
+
+def _cloud(request: Request) -> CloudState:
+    cloud: CloudState = request.app.state.cloud
+    return cloud
+
+
+def _param(values: Any, name: str) -> str:
+    value = values.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise CloudError(400, f"missing parameter: {name}")
+    if not isinstance(value, str):
+        raise CloudError(400, f"parameter {name} must be a form field, not a file")
+    return value.strip()
+
+
+def _user(cloud: CloudState, values: Any) -> str:
+    user_id = _param(values, "user_id")
+    if user_id != cloud.settings.user_id:
+        raise CloudError(403, f"unknown user_id {user_id!r}: resolve it with /api/v1/user/login_token")
+    return user_id
+
+
+def _kinds(values: Any) -> None:
+    if _param(values, "framework_type") != FRAMEWORK_RKNN:
+        raise CloudError(400, f"framework_type must be {FRAMEWORK_RKNN} (RKNN)")
+    if _param(values, "device_type") != DEVICE_RECAMERA:
+        raise CloudError(400, f"device_type must be {DEVICE_RECAMERA} (reCamera)")
+
+
+def _task(cloud: CloudState, values: Any) -> CloudTask:
+    user_id = _user(cloud, values)
+    model_id = _param(values, "model_id")
+    task = cloud.tasks.get(model_id)
+    if task is None or task.user_id != user_id:
+        raise CloudError(404, f"model {model_id} not found")
+    return task
+
+
+def _record(cloud: CloudState, task: CloudTask) -> dict[str, Any]:
+    status, progress = cloud.status(task)
+    return {
+        "model_id": task.model_id,
+        "model_name": task.model_name,
+        "status": status,
+        "progress": progress,
+        "framework_type": int(FRAMEWORK_RKNN),
+        "device_type": int(DEVICE_RECAMERA),
+        "created_at": int(task.created * 1000),
+        "file_size": task.onnx_size,
+    }
+
+
+async def login_token(request: Request) -> Response:
+    cloud = _cloud(request)
+    token = request.headers.get("authorization", "")
+    if not token or not secrets.compare_digest(token.encode(), cloud.settings.token.encode()):
+        raise CloudError(401, "invalid or expired token")
+    return _ok({"user_id": cloud.settings.user_id, "nickname": cloud.settings.nickname})
+
+
+async def create_task(request: Request) -> Response:
+    cloud = _cloud(request)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise CloudError(400, "multipart/form-data expected")
+    limit = cloud.settings.max_file_bytes
+    async with request.form(max_files=1, max_fields=10, max_part_size=limit) as form:
+        _user(cloud, form)
+        _kinds(form)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise CloudError(400, "missing parameter: file (the .onnx model)")
+        name = upload.filename or ""
+        if not name.lower().endswith(".onnx"):
+            raise CloudError(400, f"file must be an .onnx model, got {name!r}")
+        content = await upload.read(limit + 1)
+    if len(content) > limit:
+        raise CloudError(413, f"file too large (limit {limit} bytes)")
+    if not content:
+        raise CloudError(400, "file is empty")
+    with cloud.lock:
+        model_id = str(cloud.next_id)
+        cloud.next_id += 1
+        forced = cloud.fail_next > 0
+        cloud.fail_next = max(0, cloud.fail_next - 1)
+        task = CloudTask(
+            model_id=model_id,
+            user_id=cloud.settings.user_id,
+            model_name=name.rsplit("/", 1)[-1][: -len(".onnx")],
+            onnx_size=len(content),
+            onnx_sha256=hashlib.sha256(content).hexdigest(),
+            created=time.time(),
+            valid_onnx=content[:1] == ONNX_FIRST_BYTE,
+            forced_failure=forced,
+        )
+        cloud.tasks[model_id] = task
+    return _ok({"model_id": model_id, "status": cloud.status(task)[0]})
+
+
+async def training_records(request: Request) -> Response:
+    cloud = _cloud(request)
+    query = request.query_params
+    user_id = _user(cloud, query)
+    _kinds(query)
+    try:
+        page, size = int(query.get("page", "1")), int(query.get("size", "10"))
+    except ValueError as exc:
+        raise CloudError(400, "page and size must be integers") from exc
+    if page < 1 or not 1 <= size <= 100:
+        raise CloudError(400, "page must be >= 1 and size 1-100")
+    with cloud.lock:
+        mine = sorted((t for t in cloud.tasks.values() if t.user_id == user_id), key=lambda t: -int(t.model_id))
+    chunk = mine[(page - 1) * size : page * size]
+    return _ok({"total": len(mine), "page": page, "size": size, "list": [_record(cloud, t) for t in chunk]})
+
+
+async def train_status(request: Request) -> Response:
+    cloud = _cloud(request)
+    task = _task(cloud, request.query_params)
+    status, progress = cloud.status(task)
+    data: dict[str, Any] = {"model_id": task.model_id, "status": status, "progress": progress}
+    if status == "failed":
+        data["error"] = "invalid ONNX model" if not task.valid_onnx else "conversion failed: RKNN toolkit error"
+    return _ok(data)
+
+
+def _converted(cloud: CloudState, request: Request) -> CloudTask:
+    task = _task(cloud, request.query_params)
+    status, _ = cloud.status(task)
+    if status != "done":
+        raise CloudError(409, f"model {task.model_id} is not converted (status {status})")
+    return task
+
+
+async def get_model_v1(request: Request) -> Response:
+    task = _converted(_cloud(request), request)
+    return Response(
+        rknn_bytes(task),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{task.model_name}.rknn"'},
+    )
+
+
+async def get_model_v2(request: Request) -> Response:
+    task = _converted(_cloud(request), request)
+    content = rknn_bytes(task)
+    base = str(request.base_url).rstrip("/")
+    return _ok(
+        {
+            "model_id": task.model_id,
+            "file_name": f"{task.model_name}.rknn",
+            "size": len(content),
+            "md5": hashlib.md5(content).hexdigest(),
+            "download_url": f"{base}/files/{task.model_id}/{task.model_name}.rknn?sig={task.download_sig}",
+        }
+    )
+
+
+async def download(request: Request) -> Response:
+    cloud = _cloud(request)
+    task = cloud.tasks.get(request.path_params["model_id"])
+    sig = request.query_params.get("sig", "")
+    if task is None or not secrets.compare_digest(sig.encode(), task.download_sig.encode()):
+        raise CloudError(404, "file not found")
+    return Response(rknn_bytes(task), media_type="application/octet-stream")
+
+
+async def del_model(request: Request) -> Response:
+    cloud = _cloud(request)
+    with cloud.lock:
+        task = _task(cloud, request.query_params)
+        del cloud.tasks[task.model_id]
+    return _ok({"model_id": task.model_id})
+
+
+def _error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, CloudError):
+        status, msg = exc.status, exc.msg
+    elif isinstance(exc, HTTPException):
+        status, msg = exc.status_code, {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, exc.detail)
+    else:
+        status, msg = 500, "Internal Server Error"
+    return JSONResponse({"code": status, "msg": msg, "data": None}, status_code=status)
+
+
+class _CallLog:
+    """Records ``(method, path, status)`` of every HTTP request in ``CloudState.calls``."""
+
+    def __init__(self, app: Starlette, cloud: CloudState) -> None:
+        self.app = app
+        self.cloud = cloud
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen = 500
+
+        async def watch(message: Any) -> None:
+            nonlocal seen
+            if message["type"] == "http.response.start":
+                seen = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            with self.cloud.lock:
+                self.cloud.calls.append((scope["method"], scope["path"], seen))
+
+
+def create_cloud_app(cloud: CloudState | None = None) -> _CallLog:
+    """The ASGI app of the simulated SenseCraft cloud."""
+    cloud = cloud or CloudState()
+    app = Starlette(
+        routes=[
+            Route("/api/v1/user/login_token", login_token, methods=["POST"]),
+            Route("/v1/api/create_task", create_task, methods=["POST"]),
+            Route("/v1/api/get_training_records", training_records, methods=["GET"]),
+            Route("/v1/api/train_status", train_status, methods=["GET"]),
+            Route("/v1/api/get_model", get_model_v1, methods=["GET"]),
+            Route("/v2/api/get_model", get_model_v2, methods=["GET"]),
+            Route("/v1/api/del_model", del_model, methods=["GET"]),
+            Route("/files/{model_id}/{name}", download, methods=["GET"]),
+        ],
+        exception_handlers={CloudError: _error, HTTPException: _error, Exception: _error},
+    )
+    app.state.cloud = cloud
+    return _CallLog(app, cloud)
