@@ -39,6 +39,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FRAMEWORK_RKNN = "9"
 DEVICE_RECAMERA = "40"
@@ -301,17 +302,17 @@ def _error(request: Request, exc: Exception) -> Response:
 class _CallLog:
     """Records ``(method, path, status)`` of every HTTP request in ``CloudState.calls``."""
 
-    def __init__(self, app: Starlette, cloud: CloudState) -> None:
+    def __init__(self, app: ASGIApp, cloud: CloudState) -> None:
         self.app = app
         self.cloud = cloud
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         seen = 500
 
-        async def watch(message: Any) -> None:
+        async def watch(message: Message) -> None:
             nonlocal seen
             if message["type"] == "http.response.start":
                 seen = message["status"]
@@ -324,7 +325,7 @@ class _CallLog:
                 self.cloud.calls.append((scope["method"], scope["path"], seen))
 
 
-def create_cloud_app(cloud: CloudState | None = None) -> _CallLog:
+def create_cloud_app(cloud: CloudState | None = None) -> ASGIApp:
     """The ASGI app of the simulated SenseCraft cloud."""
     cloud = cloud or CloudState()
     app = Starlette(
