@@ -1,0 +1,126 @@
+"""The client's exceptions, all in one place.
+
+Every error says what happened (``message``) and what to do next (``hint``); ``str(err)`` joins the two.
+No message ever contains a password or a token.
+
+    ReCameraError(Exception)
+    ├── DeviceUnreachable                      connection refused, DNS failure, connection reset
+    ├── DeviceTimeout(ReCameraError, TimeoutError)
+    ├── NotAReCamera                           /system/key is not a 200 JSON answer with sPublicKey
+    ├── AuthError                              login failed, or no credentials to log in with
+    │   ├── WrongCredentials                   iStatus -1
+    │   ├── LockedOut                          iStatus -3; .wait_s from sWaittime
+    │   ├── MustChangePassword                 iAuth 2 (or 403 on a must-change token)
+    │   └── TokenRejected                      a second 401 right after a fresh login
+    ├── DeviceApiError                         non-2xx answer or body code != 0: .status_code, .device_code,
+    │                                          .module ("device"|"video"|"record"|"ai"|"terminal"|None),
+    │                                          .device_message
+    ├── ValidationError(ReCameraError, ValueError)   bad input caught before any I/O: .field
+    └── NotSupported                           the device does not implement this (501), or the client cannot
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "DeviceApiError",
+    "DeviceTimeout",
+    "DeviceUnreachable",
+    "LockedOut",
+    "MustChangePassword",
+    "NotAReCamera",
+    "NotSupported",
+    "ReCameraError",
+    "TokenRejected",
+    "ValidationError",
+    "WrongCredentials",
+    "module_of_code",
+]
+
+_MODULES = {1: "device", 2: "video", 3: "record", 4: "ai", 5: "terminal"}
+
+
+def module_of_code(code: int | None) -> str | None:
+    """The API module a device error code belongs to (10xxx device, 20xxx video, ...), or None."""
+    if code is None or not 10000 <= code < 60000:
+        return None
+    return _MODULES.get(code // 10000)
+
+
+class ReCameraError(Exception):
+    """Root of every error the client raises. ``message``: what happened; ``hint``: what to do next."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}. {self.hint}" if self.hint else self.message
+
+
+class DeviceUnreachable(ReCameraError):
+    """The device could not be reached: connection refused, unknown host name, connection reset."""
+
+
+class DeviceTimeout(ReCameraError, TimeoutError):
+    """The device did not answer within the timeout."""
+
+
+class NotAReCamera(ReCameraError):
+    """The host answers HTTP, but ``/system/key`` is not a reCamera's answer."""
+
+
+class AuthError(ReCameraError):
+    """Logging in failed, or there are no credentials to log in with."""
+
+
+class WrongCredentials(AuthError):
+    """The device said the user name or password is wrong (``iStatus: -1``)."""
+
+
+class LockedOut(AuthError):
+    """Too many failed logins from this address (``iStatus: -3``); ``wait_s`` is the device's wait time."""
+
+    def __init__(self, message: str, hint: str = "", *, wait_s: int = 0) -> None:
+        super().__init__(message, hint)
+        self.wait_s = wait_s
+
+
+class MustChangePassword(AuthError):
+    """The device requires a password change before anything else (``iAuth: 2``)."""
+
+
+class TokenRejected(AuthError):
+    """The device refused a token that was issued a moment ago: a second 401 after one re-login."""
+
+
+class DeviceApiError(ReCameraError):
+    """The device answered with an error: a non-2xx status or a body ``code`` other than 0."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str = "",
+        *,
+        status_code: int,
+        device_code: int | None = None,
+        device_message: str | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.status_code = status_code
+        self.device_code = device_code
+        self.device_message = device_message
+        self.module = module_of_code(device_code)
+
+
+class ValidationError(ReCameraError, ValueError):
+    """Bad input, caught before anything was sent to the device. ``field`` names the offending input."""
+
+    def __init__(self, message: str, hint: str = "", *, field: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.field = field
+
+
+class NotSupported(ReCameraError):
+    """The device (or this firmware) does not implement the requested operation."""
