@@ -150,6 +150,7 @@ def test_inference_rules_and_partial_write(http):
     busy = http.delete("/model/delete", params={"File-name": DETECTION})
     assert busy.status_code == 409 and busy.json()["code"] == 40016
     assert http.post("/model/inference-restart").json()["code"] == 0
+    assert post(state)["code"] == 0, "a read-modify-write with the read-only sStatus/iActualFPS is accepted"
     assert post({"iEnable": 0})["code"] == 0
     assert http.get("/model/inference").json()["sStatus"] == "stopped"
 
