@@ -10,6 +10,7 @@ from collections.abc import Sequence
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("serve", "run the MCP server (stdio by default, or --transport http)", "recamera_mcp.server.cli"),
     ("sim", "serve simulated reCamera devices (no hardware needed)", "recamera_mcp.simulator.cli"),
+    ("demo", "walk the playbooks on simulated cameras through a real MCP client", "recamera_mcp.demo"),
     ("discover", "find the reCameras of a subnet (verified by /system/key)", "recamera_mcp.discovery.cli"),
 )
 

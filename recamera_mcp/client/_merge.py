@@ -120,9 +120,12 @@ def plan_changes(
             expected = _expected_type(key, now)
             nulling = value is None and (now is None or isinstance(now, dict))  # null switches an object off
             if not nulling and not _type_ok(expected, value):
+                secret = dotted in secrets or is_secret_key(key)
+                shown = "" if secret else f" ({value!r})"
+                current = "a secret" if secret else repr(now)
                 raise ValidationError(
-                    f"field {dotted!r} must be {expected}, got {json_type(value)} ({value!r})",
-                    f"the device's current value is {now!r}; send a value of the same type",
+                    f"field {dotted!r} must be {expected}, got {json_type(value)}{shown}",
+                    f"the device's current value is {current}; send a value of the same type",
                     field=dotted,
                 )
             planned.append(Planned(dotted, copy.deepcopy(now), copy.deepcopy(value)))

@@ -1,0 +1,51 @@
+"""``create_server()``: the recamera-mcp MCP server with its lifespan (device sessions) and tools."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from mcp.server.mcpserver import MCPServer
+
+from recamera_mcp import __version__
+from recamera_mcp.client import TokenCache
+from recamera_mcp.server import tools
+from recamera_mcp.server.sessions import SessionRegistry
+from recamera_mcp.server.state import ServerOptions, ServerState
+
+log = logging.getLogger(__name__)
+
+INSTRUCTIONS = """\
+Tools for Seeed reCamera network cameras. Hosts are ip, ip:port or URLs. Tools log in by themselves with the
+server's configured credentials (call login only to use other credentials). Config changes go through
+update_config (read-before-write: send only the fields to change, in the device's key names). Read the API
+reference with api_reference or the recamera://reference resources, one section at a time."""
+
+
+def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState]:
+    """A server exposing the tools selected by ``options`` (toolsets, read-only)."""
+    opts = options or ServerOptions()
+
+    @asynccontextmanager
+    async def lifespan(server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
+        cache_path = opts.credentials.token_cache_path()
+        registry = SessionRegistry(
+            credentials=opts.credentials,
+            timeout_s=opts.timeout_s,
+            token_cache=TokenCache(cache_path) if cache_path else None,
+        )
+        try:
+            yield ServerState(options=opts, sessions=registry)
+        finally:
+            await registry.close_all()
+
+    server: MCPServer[ServerState] = MCPServer(
+        "recamera-mcp",
+        title="reCamera",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        lifespan=lifespan,
+    )
+    tools.add_tools(server, opts.toolsets, opts.read_only)
+    return server

@@ -1,0 +1,82 @@
+"""get_config / update_config: every GET+write config endpoint of the camera, read-before-write always."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from recamera_mcp.client import CONFIG_AREAS, SECRET_MASK, ConfigArea, WriteResult, mask_secrets
+from recamera_mcp.server.errors import tool_errors
+from recamera_mcp.server.models import ChangeOut, ConfigOutput, UpdateOutput
+from recamera_mcp.server.state import server_state
+from recamera_mcp.server.tools.registry import tool
+from recamera_mcp.server.tools.session import Host
+
+Area = Annotated[
+    ConfigArea,
+    Field(
+        description="Which config: time, lan, http_api, ftp, serial_port, video_encode_main|sub, stream_main|sub, "
+        "osd, audio_main|sub|storage, record_global|schedule|triggers, storage, notify, inference, https"
+    ),
+]
+Reveal = Annotated[bool, Field(description="Show passwords/keys instead of ********")]
+
+
+def shape_update(
+    host: str, area: str, result: WriteResult, secret_fields: frozenset[str], reveal: bool
+) -> UpdateOutput:
+    """The compact tool answer for a read-before-write result, secrets masked unless revealed."""
+
+    def show(field: str, value: Any) -> Any:
+        return SECRET_MASK if (not reveal and field in secret_fields and value not in ("", None)) else value
+
+    return UpdateOutput(
+        host=host,
+        area=area,
+        path=result.path,
+        dry_run=result.dry_run,
+        written=result.written,
+        changes=[
+            ChangeOut(field=c.field, before=show(c.field, c.before), after=show(c.field, c.after), kept=c.kept)
+            for c in result.changes
+        ],
+        unchanged_fields=result.unchanged_fields,
+        note=None if result.changes or result.dry_run else "nothing to change: the device already has these values",
+    )
+
+
+@tool("core", "Read a camera config", read_only=True)
+async def get_config(host: Host, area: Area, ctx: Context[Any, Any], reveal_secrets: Reveal = False) -> ConfigOutput:
+    """Read one whole config object of the camera (device key names, e.g. dIpv4.sV4Method)."""
+    with tool_errors(f"get_config({area}) on {host}"):
+        client = await server_state(ctx).sessions.client(host)
+        spec = CONFIG_AREAS[area]
+        config = await client.get_config(area)
+        shown = config if reveal_secrets else mask_secrets(config, spec.secret_fields)
+        return ConfigOutput(host=client.address.key, area=area.value, path=spec.path, config=shown)
+
+
+@tool("core", "Change a camera config", read_only=False, idempotent=True)
+async def update_config(
+    host: Host,
+    area: Area,
+    changes: Annotated[
+        dict[str, Any],
+        Field(
+            description='Only the fields to change, nested as the device nests them, e.g. {"dIpv4": '
+            '{"sV4Method": "dhcp"}}. A masked value (********) keeps the device\'s secret.'
+        ),
+    ],
+    ctx: Context[Any, Any],
+    dry_run: Annotated[bool, Field(description="Show what would change; send no write")] = False,
+    reveal_secrets: Reveal = False,
+) -> UpdateOutput:
+    """Change some fields of a config safely: reads the whole object, changes only these fields, writes it back
+    whole (a partial write would reset the rest), reads again and reports before/after of each field."""
+    with tool_errors(f"update_config({area}) on {host}"):
+        client = await server_state(ctx).sessions.client(host)
+        spec = CONFIG_AREAS[area]
+        result = await client.read_modify_write(area, changes, dry_run=dry_run)
+        return shape_update(client.address.key, area.value, result, spec.secret_fields, reveal_secrets)

@@ -1,0 +1,78 @@
+"""A tiny tool registry: each tool declares its toolset and whether it writes, so ``--toolsets`` and
+``--read-only`` can pick which tools a server exposes, and every tool carries truthful annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TOOLSETS = ("core", "image", "recording", "ai", "system", "cloud")
+
+
+@dataclass(frozen=True)
+class ToolDef:
+    fn: Callable[..., Any]
+    name: str
+    title: str
+    toolset: str
+    annotations: ToolAnnotations
+    structured_output: bool | None
+
+    @property
+    def writes(self) -> bool:
+        return not bool(self.annotations.read_only_hint)
+
+
+TOOLS: dict[str, ToolDef] = {}
+
+
+def tool(
+    toolset: str,
+    title: str,
+    *,
+    read_only: bool,
+    destructive: bool = False,
+    idempotent: bool = False,
+    open_world: bool = True,
+    structured_output: bool | None = None,
+) -> Callable[[F], F]:
+    """Declare a tool. ``open_world``: it talks to a device (the world outside the server)."""
+    if toolset not in TOOLSETS:
+        raise ValueError(f"unknown toolset {toolset!r}")
+
+    def register(fn: F) -> F:
+        TOOLS[fn.__name__] = ToolDef(
+            fn=fn,
+            name=fn.__name__,
+            title=title,
+            toolset=toolset,
+            annotations=ToolAnnotations(
+                title=title,
+                read_only_hint=read_only,
+                destructive_hint=False if read_only else destructive,
+                idempotent_hint=True if read_only else idempotent,
+                open_world_hint=open_world,
+            ),
+            structured_output=structured_output,
+        )
+        return fn
+
+    return register
+
+
+def selected(toolsets: frozenset[str] | None, read_only: bool) -> list[ToolDef]:
+    """The tools a server started with these options exposes."""
+    return [t for t in TOOLS.values() if (toolsets is None or t.toolset in toolsets) and not (read_only and t.writes)]
+
+
+def add_tools(server: MCPServer[Any], toolsets: frozenset[str] | None, read_only: bool) -> None:
+    for t in selected(toolsets, read_only):
+        server.add_tool(
+            t.fn, name=t.name, title=t.title, annotations=t.annotations, structured_output=t.structured_output
+        )

@@ -1,0 +1,83 @@
+"""Session tools: login, logout, list_sessions, change_password."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from recamera_mcp.server.errors import tool_errors
+from recamera_mcp.server.models import LoginOutput, LogoutOutput, PasswordOutput, SessionInfo, SessionList
+from recamera_mcp.server.state import server_state
+from recamera_mcp.server.tools.registry import tool
+
+Host = Annotated[str, Field(description="Camera address: ip, ip:port, hostname or http(s):// URL")]
+
+
+@tool("core", "Log in to a camera", read_only=False, idempotent=True)
+async def login(
+    host: Host,
+    ctx: Context[Any, Any],
+    username: Annotated[str | None, Field(description="Default: from config/env, else admin")] = None,
+    password: Annotated[str | None, Field(description="Omit to use the server's configured credentials")] = None,
+) -> LoginOutput:
+    """Log in (RSA) and keep the token for later calls. Other tools log in by themselves with the configured
+    credentials; call this to use other credentials or to check them. Never returns the token."""
+    with tool_errors(f"login to {host}"):
+        sessions = server_state(ctx).sessions
+        session = await sessions.open(host, username, password)
+        result = await session.client.login()
+        return LoginOutput(
+            host=session.client.address.key,
+            logged_in=result.logged_in,
+            must_change_password=result.must_change_password,
+            reused_token=result.reused_token,
+            username=result.username,
+            credential_source=session.credential_source,
+        )
+
+
+@tool("core", "Log out of a camera", read_only=False, idempotent=True)
+async def logout(host: Host, ctx: Context[Any, Any]) -> LogoutOutput:
+    """Log out (the device revokes the token) and forget the session."""
+    with tool_errors(f"logout from {host}"):
+        had = await server_state(ctx).sessions.close(host)
+        return LogoutOutput(host=host, had_session=had)
+
+
+@tool("core", "List camera sessions", read_only=True, open_world=False)
+async def list_sessions(ctx: Context[Any, Any]) -> SessionList:
+    """The cameras this server holds sessions for, and whether each is logged in."""
+    return SessionList(
+        sessions=[
+            SessionInfo(
+                host=s.client.address.key,
+                base_url=s.client.address.base_url,
+                username=s.client.username,
+                logged_in=s.client.logged_in,
+                must_change_password=s.client.must_change_password,
+                credential_source=s.credential_source,
+                blocked=s.blocked,
+            )
+            for s in server_state(ctx).sessions.all()
+        ]
+    )
+
+
+@tool("core", "Change the camera password", read_only=False, destructive=True)
+async def change_password(
+    host: Host,
+    new_password: Annotated[str, Field(description="At least 6 characters with 3 of: upper, lower, digit, special")],
+    ctx: Context[Any, Any],
+    old_password: Annotated[str | None, Field(description="Default: the password of the current session")] = None,
+) -> PasswordOutput:
+    """Change the device password (required first when login says must_change_password), then log in again."""
+    with tool_errors(f"change_password on {host}"):
+        sessions = server_state(ctx).sessions
+        session = sessions.get_or_none(host)
+        if session is None:
+            session = await sessions.open(host)
+        await session.client.change_password(new_password, old_password)
+        session.blocked = None
+        return PasswordOutput(host=session.client.address.key, changed=True, logged_in=session.client.logged_in)
