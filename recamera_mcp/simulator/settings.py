@@ -36,6 +36,8 @@ class SimSettings:
     inference_rate_hz: float = 5.0
     log_rate_hz: float = 2.0
     sample_recordings: bool = True
+    record_clip_s: float = 60.0
+    """How long a triggered recording event stays WRITING (the device's clip length); tests shorten it."""
     upload_progress_s: float = 3.0
     """How long a started firmware upgrade takes to go from 0 to 100 %."""
     max_upload_bytes: int = 512 * 1024 * 1024
