@@ -16,6 +16,7 @@ __all__ = [
     "SECRET_MASK",
     "WIRE_LOGGER",
     "RedactingFilter",
+    "install_redaction",
     "is_secret_key",
     "mask_secrets",
     "redact_text",
@@ -97,6 +98,25 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-_wire = logging.getLogger(WIRE_LOGGER)
-if not any(isinstance(f, RedactingFilter) for f in _wire.filters):
-    _wire.addFilter(RedactingFilter())
+# httpx / httpcore log headers (Set-Cookie, Cookie) at DEBUG: their records are redacted too. A filter only sees
+# records of its own logger, so each logger that emits them is listed.
+REDACTED_LOGGERS = (
+    WIRE_LOGGER,
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+
+def install_redaction() -> None:
+    """Attach :class:`RedactingFilter` to the wire logger and the HTTP library loggers (idempotent)."""
+    for name in REDACTED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
+install_redaction()

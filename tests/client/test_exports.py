@@ -1,0 +1,42 @@
+"""The public API of recamera_mcp.client does not drift, and the error tree is as drawn."""
+
+from __future__ import annotations
+
+import recamera_mcp.client as client
+from recamera_mcp.client import (
+    AuthError,
+    DeviceApiError,
+    DeviceTimeout,
+    LockedOut,
+    MustChangePassword,
+    ReCameraError,
+    TokenRejected,
+    ValidationError,
+    WrongCredentials,
+)
+
+EXPECTED = {
+    "ReCameraClient", "LoginResult", "WriteResult", "FieldChange", "ConfigArea", "AreaSpec", "CONFIG_AREAS",
+    "TokenCache", "parse_host", "HostAddress", "mask_secrets", "SECRET_MASK",
+    "ReCameraError", "DeviceUnreachable", "DeviceTimeout", "NotAReCamera", "AuthError", "WrongCredentials",
+    "LockedOut", "MustChangePassword", "TokenRejected", "DeviceApiError", "ValidationError", "NotSupported",
+}  # fmt: skip
+
+
+def test_exports_are_exactly_the_public_api():
+    assert set(client.__all__) == EXPECTED
+    for name in client.__all__:
+        assert getattr(client, name) is not None
+    public = {n for n in dir(client) if not n.startswith("_") and n not in {"annotations"}}
+    assert public == EXPECTED, f"exported but not in __all__: {public - EXPECTED}"
+
+
+def test_error_tree():
+    for cls in (WrongCredentials, LockedOut, MustChangePassword, TokenRejected):
+        assert issubclass(cls, AuthError)
+    assert issubclass(DeviceTimeout, TimeoutError) and issubclass(DeviceTimeout, ReCameraError)
+    assert issubclass(ValidationError, ValueError)
+    err = DeviceApiError("boom", "do this", status_code=400, device_code=20022, device_message="bad")
+    assert err.module == "video" and str(err) == "boom. do this"
+    assert DeviceApiError("x", status_code=400, device_code=400).module is None
+    assert LockedOut("locked", wait_s=7).wait_s == 7
