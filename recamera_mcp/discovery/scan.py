@@ -30,7 +30,7 @@ import re
 import shutil
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from ipaddress import IPv4Address
 from typing import Annotated, Literal
 
@@ -113,6 +113,7 @@ class _Verifier:
         self.timeout_s = timeout_s
         self.cameras: dict[int, Camera] = {}
         self.others: set[int] = set()
+        self.silent: list[IPv4Address] = []  # hosts that gave no HTTP answer in time
 
     async def _get(self, url: httpx.URL) -> tuple[int, httpx.Headers, bytes]:
         async with asyncio.timeout(self.timeout_s):
@@ -130,7 +131,8 @@ class _Verifier:
         try:
             status, headers, body = await self._get(url)
         except (TimeoutError, httpx.TimeoutException, httpx.ConnectError):
-            return  # accepted (or not) but no HTTP answer: unreachable_or_timeout
+            self.silent.append(ip)  # no HTTP answer: unreachable_or_timeout (unless a re-check answers)
+            return
         except httpx.HTTPError:
             self.others.add(int(ip))  # something answered, but not HTTP
             return
@@ -200,7 +202,39 @@ async def _tcp_sweep(
         tracker.done += 1
         tracker.message = f"probed {tracker.done}/{tracker.total}, {len(verifier.cameras)} reCamera(s)"
 
-    await _pool(targets, min(concurrency, max(len(targets), 1)), probe)
+    lag = _LagMonitor()
+    async with lag.running():
+        await _pool(targets, min(concurrency, max(len(targets), 1)), probe)
+    # A big sweep keeps the event loop busy with connects; on a slow machine that lag can eat a live host's
+    # timeout. So when the loop lagged by more than a tenth of timeout_s, hosts that accepted TCP but stayed silent
+    # get one more try on the now idle loop (costs at most one more timeout_s; an idle /24 never pays it).
+    if verifier.silent and lag.max_lag > 0.1 * timeout_s:
+        retry, verifier.silent = verifier.silent, []
+        tracker.message = f"re-checking {len(retry)} silent host(s) (event loop lagged {lag.max_lag:.2f} s)"
+        await _pool(retry, min(concurrency, len(retry)), verifier.verify)
+
+
+class _LagMonitor:
+    """Measures how late the event loop wakes a 20 ms sleeper: the worst delay any callback saw."""
+
+    def __init__(self) -> None:
+        self.max_lag = 0.0
+
+    async def _watch(self) -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.02)
+            self.max_lag = max(self.max_lag, time.monotonic() - before - 0.02)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._watch())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def nmap_arguments(targets: TargetSet, port: int, timeout_s: float) -> list[str]:
