@@ -39,11 +39,16 @@ def resolve_spec(path_or_area: str | ConfigArea, *, raw: bool = False, write_met
     if isinstance(path_or_area, ConfigArea) or path_or_area in ConfigArea._value2member_map_:
         spec = area_spec(path_or_area)
     else:
-        if not isinstance(path_or_area, str) or not path_or_area.strip("/") or "://" in path_or_area:
+        if not isinstance(path_or_area, str) or not path_or_area.startswith("/"):
+            known = ", ".join(a.value for a in ConfigArea)
             raise ValidationError(
-                f"{path_or_area!r} is neither a config area nor a path",
-                "give an area such as 'lan' or a path such as /network/lan",
-                field="path",
+                f"unknown config area {path_or_area!r}",
+                f"use one of: {known}; or give an endpoint path starting with /",
+                field="area",
+            )
+        if not path_or_area.strip("/") or "://" in path_or_area or ".." in path_or_area.split("/"):
+            raise ValidationError(
+                f"{path_or_area!r} is not an endpoint path", "give a path such as /network/lan", field="path"
             )
         path, _, query = path_or_area.partition("?")
         path = "/" + path.lstrip("/")
