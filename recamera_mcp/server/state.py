@@ -19,6 +19,8 @@ class ServerOptions:
     toolsets: frozenset[str] | None = None
     """None: every toolset."""
     timeout_s: float = 10.0
+    confirm_ttl_s: float = 300.0
+    """How long a destructive tool's confirm_token stays valid (server/confirm.py)."""
     credentials: CredentialStore = field(default_factory=CredentialStore.load)
 
 

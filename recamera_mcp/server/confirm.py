@@ -1,0 +1,246 @@
+"""The server's one confirmation mechanism for destructive tools.
+
+A destructive tool computes what it would do (a summary and a details model), then calls
+:func:`require_confirmation`. The answer is one of:
+
+- :class:`Confirmed`: go ahead (the user accepted an elicitation, or the agent sent back a valid token);
+- :class:`Pending`: do nothing and return ``pending.input_required`` as is when set (a 2026 session is
+  asking the user through the client), otherwise put ``pending.request`` (summary, details,
+  ``confirm_token``, ``expires_in_s``) in the tool's answer so the agent can show it and call again.
+
+Elicitation is used when the client declared it: inline ``ctx.elicit`` on legacy sessions, and a body-driven
+``InputRequiredResult`` round on 2026 sessions (the resolver form would need the summary before the tool
+body runs). Otherwise the two-phase token: bound to the tool, the host key and a hash of the canonical
+arguments (without the token), single use, expiring after ``ServerOptions.confirm_ttl_s``. A declined or
+cancelled elicitation and any invalid token raise :class:`ToolError`: nothing happens without one of the two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from mcp.server.elicitation import AcceptedElicitation, render_elicitation_schema
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ElicitRequest, ElicitRequestFormParams, ElicitResult, InputRequiredResult
+from mcp_types.version import is_version_at_least
+from pydantic import BaseModel, Field
+
+from recamera_mcp.server.state import server_state
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TTL_S = 300.0
+TOKEN_ARG = "confirm_token"
+_INPUT_KEY = "recamera_confirm"
+_INPUT_REQUIRED_VERSION = "2026-07-28"
+_EXTRAS_KEY = "confirmations"
+
+ConfirmTokenArg = Annotated[
+    str | None,
+    Field(description="Leave out on the first call; then the confirm_token it returned, to go ahead"),
+]
+"""The ``confirm_token`` parameter of every destructive tool."""
+
+
+class ConfirmForm(BaseModel):
+    """What the user is asked in an elicitation."""
+
+    confirm: bool = Field(description="Tick to go ahead; nothing happens otherwise")
+
+
+class ConfirmationRequest(BaseModel):
+    """A destructive action that has not happened yet, waiting for the agent's second call."""
+
+    summary: str = Field(description="What would happen; show it to the user before confirming")
+    details: dict[str, Any] = Field(default_factory=dict, description="What would be affected")
+    confirm_token: str = Field(description="Call the same tool again with the same arguments and this token")
+    expires_in_s: int = Field(description="The token is refused after this many seconds")
+    next_step: str = Field(description="What to do to go ahead")
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """The action was confirmed; proceed."""
+
+    via: str
+    """``token`` or ``elicitation``."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Not confirmed yet: return ``input_required`` when set, else show ``request`` to the agent."""
+
+    request: ConfirmationRequest | None = None
+    input_required: InputRequiredResult | None = None
+
+
+@dataclass
+class _Grant:
+    tool: str
+    host: str
+    args_hash: str
+    expires_at: float
+
+
+@dataclass
+class ConfirmStore:
+    """Outstanding confirmation tokens of one server (held in the lifespan state)."""
+
+    ttl_s: float = DEFAULT_TTL_S
+    clock: Callable[[], float] = time.monotonic
+    _grants: dict[str, _Grant] = field(default_factory=dict)
+
+    def _purge(self) -> None:
+        now = self.clock()
+        for token in [t for t, g in self._grants.items() if g.expires_at <= now]:
+            del self._grants[token]
+
+    def issue(self, tool: str, host: str, args_hash: str) -> str:
+        """A new single-use token for exactly this call."""
+        self._purge()
+        token = secrets.token_urlsafe(12)
+        self._grants[token] = _Grant(tool, host, args_hash, self.clock() + self.ttl_s)
+        return token
+
+    def redeem(self, token: str, tool: str, host: str, args_hash: str) -> None:
+        """Use the token up; raises :class:`ToolError` (saying why) unless it was issued for this very call."""
+        grant = self._grants.pop(token, None)
+        if grant is None or grant.expires_at <= self.clock():
+            self._purge()
+            raise ToolError(
+                "confirm_token refused: unknown, already used or expired (tokens last "
+                f"{self.ttl_s:.0f} s and work once). Nothing was done; call {tool} again without confirm_token "
+                "to get a new one"
+            )
+        if grant.tool != tool or grant.host != host:
+            raise ToolError(
+                f"confirm_token refused: it was issued for {grant.tool} on {grant.host}, not {tool} on {host}. "
+                "Nothing was done; call again without confirm_token to get a token for this action"
+            )
+        if grant.args_hash != args_hash:
+            raise ToolError(
+                "confirm_token refused: it was issued for other arguments (every argument must be the same as "
+                "in the call that returned it). Nothing was done; the token is used up, call again without "
+                "confirm_token to get a new one"
+            )
+
+
+def args_digest(args: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of the arguments, without the token."""
+    canonical = json.dumps(
+        {k: v for k, v in args.items() if k != TOKEN_ARG}, sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def confirm_store(ctx: Context[Any, Any]) -> ConfirmStore:
+    """The server's token store (created on first use with the server's ``confirm_ttl_s``)."""
+    state = server_state(ctx)
+    store = state.extras.get(_EXTRAS_KEY)
+    if not isinstance(store, ConfirmStore):
+        store = ConfirmStore(ttl_s=state.options.confirm_ttl_s)
+        state.extras[_EXTRAS_KEY] = store
+    return store
+
+
+def _can_elicit(ctx: Context[Any, Any]) -> bool:
+    caps = ctx.client_capabilities
+    elicitation = caps.elicitation if caps is not None else None
+    # A bare ``elicitation: {}`` (before modes existed) means form support; url-only does not.
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def _input_required_session(ctx: Context[Any, Any]) -> bool:
+    version = ctx.protocol_version
+    return version is not None and is_version_at_least(version, _INPUT_REQUIRED_VERSION)
+
+
+def _details_dict(details: BaseModel | Mapping[str, Any] | None) -> dict[str, Any]:
+    if details is None:
+        return {}
+    if isinstance(details, BaseModel):
+        return details.model_dump(mode="json", exclude_none=True)
+    return dict(details)
+
+
+def _question(tool: str, host: str, summary: str, details: dict[str, Any]) -> str:
+    lines = [f"{tool} on {host}: {summary}"]
+    lines += [f"- {k}: {v}" for k, v in details.items()]
+    lines.append("Go ahead?")
+    return "\n".join(lines)
+
+
+def _refuse_answer(action: str) -> ToolError:
+    word = {"decline": "declined", "cancel": "cancelled"}.get(action, action)
+    return ToolError(f"the user {word} the confirmation: nothing was done")
+
+
+async def require_confirmation(
+    ctx: Context[Any, Any],
+    tool: str,
+    host: str,
+    args: Mapping[str, Any],
+    confirm_token: str | None,
+    summary: str,
+    details: BaseModel | Mapping[str, Any] | None = None,
+) -> Confirmed | Pending:
+    """Confirmed when the user accepted (elicitation) or ``confirm_token`` is valid for exactly this call;
+    Pending otherwise (nothing may happen). ``host`` is the host key, ``args`` every tool argument that shapes
+    the action (a ``confirm_token`` entry is ignored). Raises :class:`ToolError` for a refused token or a
+    declined elicitation."""
+    store = confirm_store(ctx)
+    digest = args_digest(args)
+    if confirm_token:
+        store.redeem(confirm_token, tool, host, digest)
+        log.info("%s on %s confirmed by token", tool, host)
+        return Confirmed(via="token")
+    shown = _details_dict(details)
+    question = _question(tool, host, summary, shown)
+    if _can_elicit(ctx):
+        if _input_required_session(ctx):
+            return _elicit_round(ctx, tool, host, digest, question)
+        if ctx.session.can_send_request:
+            answer = await ctx.elicit(question, ConfirmForm)
+            if isinstance(answer, AcceptedElicitation) and answer.data.confirm:
+                log.info("%s on %s confirmed by the user", tool, host)
+                return Confirmed(via="elicitation")
+            raise _refuse_answer("decline" if isinstance(answer, AcceptedElicitation) else answer.action)
+    token = store.issue(tool, host, digest)
+    return Pending(
+        request=ConfirmationRequest(
+            summary=summary,
+            details=shown,
+            confirm_token=token,
+            expires_in_s=int(store.ttl_s),
+            next_step=f"Nothing was done yet. Show this to the user; to go ahead call {tool} again with the same "
+            f"arguments and confirm_token within {int(store.ttl_s)} s",
+        )
+    )
+
+
+def _elicit_round(ctx: Context[Any, Any], tool: str, host: str, digest: str, question: str) -> Confirmed | Pending:
+    """2026 sessions: ask through an ``InputRequiredResult``; on the retry, read the answer to this very question."""
+    pinned = hashlib.sha256(f"{tool}\n{host}\n{digest}\n{question}".encode()).hexdigest()
+    answer = (ctx.input_responses or {}).get(_INPUT_KEY)
+    # request_state is sealed by the SDK boundary, so it can only be a state this server minted.
+    if answer is not None and ctx.request_state == pinned:
+        if not isinstance(answer, ElicitResult):
+            raise ToolError("the confirmation answer was not an elicitation result: nothing was done")
+        if answer.action == "accept":
+            if (answer.content or {}).get("confirm") is True:
+                log.info("%s on %s confirmed by the user", tool, host)
+                return Confirmed(via="elicitation")
+            raise _refuse_answer("decline")
+        raise _refuse_answer(answer.action)
+    request = ElicitRequest(
+        params=ElicitRequestFormParams(message=question, requested_schema=render_elicitation_schema(ConfirmForm))
+    )
+    return Pending(input_required=InputRequiredResult(input_requests={_INPUT_KEY: request}, request_state=pinned))
