@@ -256,8 +256,9 @@ def search(query: str, limit: int = 5) -> list[Endpoint]:
 _INDEX_HEAD = """# reCamera API reference
 Paths under /cgi-bin/entry.cgi unless (raw). Key prefix = type: i int, f float, s str, l list, d object, b bool. \
 Writes answer {code:0}. Config writes: whole object, read first.
-Read a section: recamera://reference/{section} or api_reference(section=...); search: api_reference(query=...).
-Sections (size in k chars):
+Read recamera://reference/{section} or one endpoint .../{section}/{slug} (/network/lan → network-lan), \
+or api_reference(section=... or query=...).
+Sections (k chars):
 """
 
 
