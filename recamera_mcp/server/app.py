@@ -11,6 +11,8 @@ from mcp.server.mcpserver import MCPServer
 from recamera_mcp import __version__
 from recamera_mcp.client import TokenCache
 from recamera_mcp.server import tools
+from recamera_mcp.server.prompts import add_prompts
+from recamera_mcp.server.resources import add_resources
 from recamera_mcp.server.sessions import SessionRegistry
 from recamera_mcp.server.state import ServerOptions, ServerState
 
@@ -26,6 +28,7 @@ reference with api_reference or the recamera://reference resources, one section 
 def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState]:
     """A server exposing the tools selected by ``options`` (toolsets, read-only)."""
     opts = options or ServerOptions()
+    live: list[ServerState] = []  # the running lifespan's state, for resources that get no request context
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
@@ -35,9 +38,12 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
             timeout_s=opts.timeout_s,
             token_cache=TokenCache(cache_path) if cache_path else None,
         )
+        state = ServerState(options=opts, sessions=registry)
+        live.append(state)
         try:
-            yield ServerState(options=opts, sessions=registry)
+            yield state
         finally:
+            live.remove(state)
             await registry.close_all()
 
     server: MCPServer[ServerState] = MCPServer(
@@ -48,4 +54,6 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         lifespan=lifespan,
     )
     tools.add_tools(server, opts.toolsets, opts.read_only)
+    add_resources(server, lambda: live[-1] if live else None)
+    add_prompts(server)
     return server
