@@ -180,18 +180,21 @@ class DeviceGate:
             next_message: Message = await receive()
             return next_message
 
-        status_seen = 500
+        logged = False
 
         async def watch(message: Message) -> None:
-            nonlocal status_seen
-            if message["type"] == "http.response.start":
-                status_seen = message["status"]
+            nonlocal logged
+            if message["type"] == "http.response.start" and not logged:
+                # Log before the answer leaves, so a client that got its answer always finds the request logged.
+                logged = True
+                self._log(scope, rel, parsed, message["status"])
             await send(message)
 
         try:
             await self.app(scope, replay, watch)
         finally:
-            self._log(scope, rel, parsed, status_seen)
+            if not logged:
+                self._log(scope, rel, parsed, 500)
 
     @staticmethod
     def _parse(body: bytes) -> Any:

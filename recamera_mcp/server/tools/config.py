@@ -43,7 +43,9 @@ def shape_update(
             for c in result.changes
         ],
         unchanged_fields=result.unchanged_fields,
-        note=None if result.changes or result.dry_run else "nothing to change: the device already has these values",
+        note=None
+        if result.written or result.dry_run
+        else "nothing to change: the device already has these values, so no write was sent",
     )
 
 
@@ -78,5 +80,5 @@ async def update_config(
     with tool_errors(f"update_config({area}) on {host}"):
         client = await server_state(ctx).sessions.client(host)
         spec = CONFIG_AREAS[area]
-        result = await client.read_modify_write(area, changes, dry_run=dry_run)
+        result = await client.read_modify_write(area, changes, dry_run=dry_run, reveal_secrets=reveal_secrets)
         return shape_update(client.address.key, area.value, result, spec.secret_fields, reveal_secrets)
