@@ -13,7 +13,7 @@ import json as jsonlib
 import logging
 import math
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,8 +47,9 @@ from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
 from recamera_mcp.client._models import LoginResult, WriteResult
 from recamera_mcp.client._secrets import WIRE_LOGGER, mask_secrets
 from recamera_mcp.client._token_cache import TokenCache, token_expiry, token_is_live
+from recamera_mcp.client._validators import check_merged
 
-__all__ = ["DEFAULT_USERNAME", "ReCameraClient"]
+__all__ = ["DEFAULT_USERNAME", "ReCameraClient", "StreamedResponse"]
 
 log = logging.getLogger(__name__)
 wire = logging.getLogger(WIRE_LOGGER)
@@ -87,6 +88,35 @@ def _is_unauthorized(response: httpx.Response) -> bool:
 def _preview(value: Any) -> str:
     text = jsonlib.dumps(mask_secrets(value), ensure_ascii=False, default=str)
     return text if len(text) <= _WIRE_PREVIEW else text[:_WIRE_PREVIEW] + f"... ({len(text)} chars)"
+
+
+class StreamedResponse:
+    """An answer whose body has not been read yet (from :meth:`ReCameraClient.stream`)."""
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        mapped: Callable[[str, str, float | None], contextlib.AbstractContextManager[None]],
+        method: str,
+        url: str,
+        timeout: float | None,
+    ) -> None:
+        self._response = response
+        self._mapped = mapped
+        self._where = (method, url, timeout)
+        self.status_code = response.status_code
+        self.headers: Mapping[str, str] = response.headers
+
+    async def iter_bytes(self, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
+        """The body in chunks; a broken connection raises :class:`DeviceUnreachable`, a stall :class:`DeviceTimeout`."""
+        with self._mapped(*self._where):
+            async for chunk in self._response.aiter_bytes(chunk_size):
+                yield chunk
+
+    async def read(self) -> bytes:
+        """The whole body (for small answers, e.g. an error)."""
+        with self._mapped(*self._where):
+            return await self._response.aread()
 
 
 class ReCameraClient:
@@ -562,6 +592,61 @@ class ReCameraClient:
             device_message=message,
         )
 
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bool = False,
+        timeout: float | None = None,
+    ) -> AsyncIterator[StreamedResponse]:
+        """Send one request and hand over the answer unread, for bodies too big to hold in memory.
+
+        Auth as :meth:`request` (lazy login, one re-login on 401); no retries, no status check: look at
+        ``status_code``. Iterate the body with :meth:`StreamedResponse.iter_bytes` (transport errors mapped).
+        """
+        method = method.upper()
+        url = self._url(path, raw)
+        relogged = False
+        while True:
+            if not self.logged_in:
+                async with self._login_lock:
+                    if not self._reuse_token():
+                        await self._login_locked()
+            token, generation = self._token, self._generation
+            request_headers = {**(headers or {}), "Cookie": f"token={token}"}
+            wire.debug("-> %s %s%s (streamed)", method, self.address.key, url)
+            try:
+                with self._mapped_errors(method, url, timeout):
+                    request = self._http.build_request(
+                        method,
+                        url,
+                        params=dict(params) if params else None,
+                        headers=request_headers,
+                        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                    )
+                    response = await self._http.send(request, stream=True)
+            finally:
+                self._http.cookies.clear()
+            if response.status_code != 401:
+                break
+            await response.aclose()
+            if relogged:
+                self._drop_token()
+                raise TokenRejected(
+                    f"{self.address.key} refused a fresh token on {method} {url}",
+                    "not retrying again; check the device, then log in again",
+                )
+            relogged = True
+            await self._relogin(generation)
+        try:
+            yield StreamedResponse(response, self._mapped_errors, method, url, timeout)
+        finally:
+            await response.aclose()
+
     # ---- JSON helpers --------------------------------------------------------------------------------------
     def _parse(self, response: httpx.Response, method: str, path: str) -> Any:
         body = _json_or_none(response)
@@ -636,6 +721,7 @@ class ReCameraClient:
                 "use send_json() for this endpoint",
             )
         plan = WritePlan.build(spec, current, changes, reveal_secrets=reveal_secrets)
+        check_merged(spec, plan.current, plan.merged)  # per-area rules (video, stream, OSD, audio)
         if dry_run or not plan.needs_write:
             return plan.preview(dry_run=dry_run)
         await self.send_json(spec.write_method, spec.path, plan.merged, params=spec.params, raw=spec.raw)

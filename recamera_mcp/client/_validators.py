@@ -1,0 +1,290 @@
+"""Client-side rules of the video, stream, OSD and audio config objects, checked on the merged object before a write.
+
+:func:`check_merged` is called by :meth:`ReCameraClient.read_modify_write` with the object as read and the object
+about to be sent. Only problems the change introduces are refused (a value the device already holds that these
+rules dislike does not block an unrelated change). Ranges follow ``recamera-api-fields.md`` §2.3 (the firmware's
+own validation messages); every error names the field, the allowed range and a fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from recamera_mcp.client._endpoints import AreaSpec, ConfigArea, area_for_path
+from recamera_mcp.client._errors import ValidationError
+
+__all__ = ["MAX_PRIVACY_MASKS", "VALIDATORS", "Problem", "check_merged", "problems_of"]
+
+MAX_PRIVACY_MASKS = 6
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: the dotted field, what is wrong (with the allowed range), how to fix it."""
+
+    field: str
+    message: str
+    fix: str
+
+
+Validator = Callable[[dict[str, Any]], list[Problem]]
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _num(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class _Rules:
+    """Collects problems while walking one object."""
+
+    def __init__(self, obj: dict[str, Any]) -> None:
+        self.obj = obj
+        self.problems: list[Problem] = []
+
+    def get(self, dotted: str) -> Any:
+        value: Any = self.obj
+        for part in dotted.split("."):
+            if not isinstance(value, dict) or part not in value:
+                return _ABSENT
+            value = value[part]
+        return value
+
+    def add(self, field: str, message: str, fix: str) -> None:
+        self.problems.append(Problem(field, message, fix))
+
+    def bit(self, dotted: str) -> None:
+        value = self.get(dotted)
+        if value is not _ABSENT and not (_int(value) and value in (0, 1)):
+            self.add(dotted, f"{dotted} must be 0 or 1, got {value!r}", f"set {dotted} to 0 (off) or 1 (on)")
+
+    def int_range(self, dotted: str, low: int, high: int, what: str = "") -> None:
+        value = self.get(dotted)
+        if value is not _ABSENT and not (_int(value) and low <= value <= high):
+            self.add(dotted, f"{dotted} must be an integer {low}~{high}{what}, got {value!r}", f"use {low}..{high}")
+
+    def one_of(self, dotted: str, choices: tuple[Any, ...]) -> None:
+        value = self.get(dotted)
+        if value is not _ABSENT and (value not in choices or isinstance(value, bool)):
+            shown = ", ".join(repr(c) for c in choices)
+            self.add(dotted, f"{dotted} must be one of {shown}, got {value!r}", f"use one of {shown}")
+
+    def unit(self, dotted: str) -> None:
+        value = self.get(dotted)
+        if value is not _ABSENT and not (_num(value) and 0 <= value <= 1):
+            self.add(
+                dotted,
+                f"{dotted} must be a fraction of the frame 0..1 (normalized, not pixels), got {value!r}",
+                "divide pixels by the frame width (x, width) or height (y, height), e.g. 0.25",
+            )
+
+
+_ABSENT = object()
+
+
+# ---- /video/{0|1}/encode ------------------------------------------------------------------------------------------
+def _encode(max_w: int, max_h: int, stream: str) -> Validator:
+    def check(obj: dict[str, Any]) -> list[Problem]:
+        r = _Rules(obj)
+        r.bit("iEnabled")
+        res = r.get("sResolution")
+        limits = f"384*384 ~ {max_w}*{max_h} for the {stream} stream"
+        if res is not _ABSENT:
+            match = re.fullmatch(r"(\d{1,5})\*(\d{1,5})", res) if isinstance(res, str) else None
+            if match is None:
+                r.add("sResolution", f'sResolution must be "W*H" (with *), got {res!r}', f'e.g. "1920*1080" ({limits})')
+            elif not (384 <= int(match[1]) <= max_w and 384 <= int(match[2]) <= max_h):
+                r.add("sResolution", f"sResolution {res} is outside {limits}", "choose a size within those limits")
+        r.one_of("sOutputDataType", ("H.264", "H.265"))
+        fps = r.get("sFrameRate")
+        if fps is not _ABSENT and not (isinstance(fps, str) and fps.isdigit() and 1 <= int(fps) <= 120):
+            r.add("sFrameRate", f"sFrameRate must be a numeric string 1~120, got {fps!r}", 'e.g. "30" (a string)')
+        r.int_range("iMaxRate", 3, 65536, " kbit/s")
+        r.int_range("iGOP", 1, 120, " frames")
+        r.one_of("sRCMode", ("CBR", "VBR"))
+        r.one_of("sRCQuality", ("highest", "high", "medium", "low"))
+        kind = r.get("sStreamType")
+        if isinstance(kind, str) and len(kind) > 63:
+            r.add("sStreamType", "sStreamType is too long (max 63 chars)", "use a shorter name")
+        return r.problems
+
+    return check
+
+
+# ---- /video/{0|1}/stream ------------------------------------------------------------------------------------------
+def _multicast(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and ipaddress.IPv4Address(value).is_multicast
+    except ValueError:
+        return False
+
+
+def _stream(main: bool) -> Validator:
+    def check(obj: dict[str, Any]) -> list[Problem]:
+        r = _Rules(obj)
+        for name in ("rtsp.iEnabled", "rtsp.iAuthType", "rtmp.iEnabled", "onvif.iEnabled", "onvif.iAuthType"):
+            r.bit(name)
+        r.bit("muticast.iEnabled")
+        on = [name for name in ("rtsp", "rtmp", "onvif") if r.get(f"{name}.iEnabled") == 1]
+        if main and len(on) > 1:
+            off = json.dumps({name: {"iEnabled": 0} for name in on[:-1]})
+            r.add(
+                f"{on[-1]}.iEnabled",
+                f"only one of RTSP/RTMP/ONVIF can be enabled at a time for the main stream ({' and '.join(on)} "
+                "would be on)",
+                f"keep one on and turn the others off in the same change, e.g. to keep {on[-1]}: {off}",
+            )
+        if not main:
+            if "onvif" in on:
+                r.add("onvif.iEnabled", "ONVIF is served on the main stream only", "set onvif.iEnabled to 0 here")
+            if "rtsp" in on and "rtmp" in on:
+                r.add(
+                    "rtmp.iEnabled",
+                    "only one of RTSP/RTMP can be enabled at a time for the sub stream",
+                    'turn RTSP off in the same change: {"rtsp": {"iEnabled": 0}}',
+                )
+        url = r.get("rtmp.sURL")
+        if r.get("rtmp.iEnabled") == 1 and not url:
+            r.add(
+                "rtmp.sURL",
+                "RTMP is enabled but rtmp.sURL is empty",
+                'give the push target, e.g. "rtmp://host/live/key"',
+            )
+        elif url not in (_ABSENT, "") and not (isinstance(url, str) and re.fullmatch(r"rtmps?://[^\s/]+(/\S*)?", url)):
+            r.add(
+                "rtmp.sURL", f"rtmp.sURL must be an rtmp:// or rtmps:// URL, got {url!r}", "e.g. rtmp://host/live/key"
+            )
+        address = r.get("muticast.sAddress")
+        if address is not _ABSENT and not _multicast(address):
+            r.add(
+                "muticast.sAddress",
+                f"muticast.sAddress must be an IPv4 multicast address (224.0.0.0 ~ 239.255.255.255), got {address!r}",
+                'e.g. "224.1.1.1"',
+            )
+        port = r.get("muticast.sPort")
+        if port is not _ABSENT and not (isinstance(port, str) and port.isdigit() and 1 <= int(port) <= 65535):
+            r.add("muticast.sPort", f"muticast.sPort must be a numeric string 1~65535, got {port!r}", 'e.g. "8868"')
+        return r.problems
+
+    return check
+
+
+# ---- /osd/cfg -----------------------------------------------------------------------------------------------------
+_DATE_STYLES = tuple(f"{k}-{o}" for k in ("CHR", "NUM") for o in ("YYYY-MM-DD", "DD-MM-YYYY", "MM-DD-YYYY"))
+
+
+def _osd(obj: dict[str, Any]) -> list[Problem]:
+    r = _Rules(obj)
+    r.one_of("attribute.iOSDFontSize", (0, 16, 32, 48, 64))
+    color = r.get("attribute.sOSDFrontColor")
+    if color is not _ABSENT and not (isinstance(color, str) and re.fullmatch(r"[0-9A-Fa-f]{6}", color)):
+        r.add(
+            "attribute.sOSDFrontColor",
+            f"attribute.sOSDFrontColor must be 6 hex digits RRGGBB without #, got {color!r}",
+            'e.g. "FFFFFF" for white, "FF0000" for red',
+        )
+    r.bit("attribute.sOSDFrontColorMode")
+    for section in ("channelNameOverlay", "dateTimeOverlay", "SNOverlay"):
+        r.bit(f"{section}.iEnabled")
+        r.unit(f"{section}.iPositionX")
+        r.unit(f"{section}.iPositionY")
+    r.bit("inferenceOverlay.iEnabled")
+    r.bit("dateTimeOverlay.iDisplayWeekEnabled")
+    r.one_of("dateTimeOverlay.sDateStyle", _DATE_STYLES)
+    r.one_of("dateTimeOverlay.sTimeStyle", ("12hour", "24hour"))
+    name = r.get("channelNameOverlay.sChannelName")
+    if isinstance(name, str) and len(name) > 63:
+        r.add("channelNameOverlay.sChannelName", "the channel name is longer than 63 characters", "shorten it")
+    r.bit("maskOverlay.iEnabled")
+    masks = r.get("maskOverlay.privacyMask")
+    if masks is not _ABSENT:
+        if not isinstance(masks, list):
+            r.add("maskOverlay.privacyMask", "maskOverlay.privacyMask must be a list", "give a list of mask objects")
+            return r.problems
+        if len(masks) > MAX_PRIVACY_MASKS:
+            r.add(
+                "maskOverlay.privacyMask",
+                f"at most {MAX_PRIVACY_MASKS} privacy masks are allowed, got {len(masks)}",
+                "merge neighbouring regions into one larger rectangle or drop some",
+            )
+        seen: set[Any] = set()
+        for index, mask in enumerate(masks):
+            where = f"maskOverlay.privacyMask[{index}]"
+            if not isinstance(mask, dict):
+                r.add(where, f"{where} must be an object", "give {id, iPositionX, iPositionY, iMaskWidth, iMaskHeight}")
+                continue
+            sub = _Rules(mask)
+            mask_id = mask.get("id", _ABSENT)
+            if mask_id is not _ABSENT and not (_int(mask_id) and mask_id >= 0):
+                sub.add("id", f"id must be an integer >= 0, got {mask_id!r}", "number the masks 0, 1, 2, ...")
+            elif mask_id in seen:
+                sub.add("id", f"id {mask_id} appears twice", "give every mask its own id")
+            seen.add(mask_id)
+            for key in ("iPositionX", "iPositionY", "iMaskWidth", "iMaskHeight"):
+                sub.unit(key)
+            r.problems += [Problem(f"{where}.{p.field}", f"{where}.{p.message}", p.fix) for p in sub.problems]
+    return r.problems
+
+
+# ---- /audio -------------------------------------------------------------------------------------------------------
+def _audio(obj: dict[str, Any]) -> list[Problem]:
+    r = _Rules(obj)
+    r.bit("iEnable")
+    kind, rate = r.get("sEncodeType"), r.get("iBitRate")
+    if kind is not _ABSENT and kind not in ("G711A", "G711U", "G726"):
+        r.add("sEncodeType", f"unsupported sEncodeType {kind!r}", "use G711A, G711U or G726")
+    elif kind in ("G711A", "G711U") and rate != 64000:
+        r.add("iBitRate", f"iBitRate must be 64000 for {kind}, got {rate!r}", "set iBitRate to 64000")
+    elif kind == "G726" and rate not in (16000, 24000, 32000, 40000):
+        r.add("iBitRate", f"iBitRate must be 16000, 24000, 32000 or 40000 for G726, got {rate!r}", "pick one of those")
+    return r.problems
+
+
+def _audio_storage(obj: dict[str, Any]) -> list[Problem]:
+    r = _Rules(obj)
+    r.bit("iEnable")
+    r.one_of("sEncodeType", ("MP3",))
+    r.int_range("iBitRate", 8000, 128000, " bit/s")
+    return r.problems
+
+
+VALIDATORS: dict[ConfigArea, Validator] = {
+    ConfigArea.VIDEO_ENCODE_MAIN: _encode(3840, 2160, "main"),
+    ConfigArea.VIDEO_ENCODE_SUB: _encode(1920, 1080, "sub"),
+    ConfigArea.STREAM_MAIN: _stream(main=True),
+    ConfigArea.STREAM_SUB: _stream(main=False),
+    ConfigArea.OSD: _osd,
+    ConfigArea.AUDIO_MAIN: _audio,
+    ConfigArea.AUDIO_SUB: _audio,
+    ConfigArea.AUDIO_STORAGE: _audio_storage,
+}
+"""Per-area rules of the merged object (areas without an entry are checked by the device only)."""
+
+
+def problems_of(area: ConfigArea, obj: dict[str, Any]) -> list[Problem]:
+    """Every rule of ``area`` that ``obj`` breaks (empty for areas without rules)."""
+    validator = VALIDATORS.get(area)
+    return validator(obj) if validator is not None else []
+
+
+def check_merged(spec: AreaSpec, current: dict[str, Any], merged: dict[str, Any]) -> None:
+    """Raise :class:`ValidationError` for the first problem the change introduces (before anything is written)."""
+    area = area_for_path(spec.path, raw=spec.raw)
+    if area is None or area not in VALIDATORS:
+        return
+    before = {(p.field, p.message) for p in problems_of(area, current)}
+    new = [p for p in problems_of(area, merged) if (p.field, p.message) not in before]
+    if new:
+        first = new[0]
+        more = (
+            f" (and {len(new) - 1} more problem(s): {'; '.join(p.message for p in new[1:3])})" if len(new) > 1 else ""
+        )
+        raise ValidationError(f"{area.value}: {first.message}{more}", first.fix, field=first.field)
