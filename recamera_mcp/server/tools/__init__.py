@@ -1,6 +1,7 @@
 """The MCP tools, one module per area; importing this package registers them all in ``registry.TOOLS``."""
 
 from recamera_mcp.server.tools import api, config, session, status
+from recamera_mcp.server.tools import discovery as discovery
 from recamera_mcp.server.tools import reference as reference
 from recamera_mcp.server.tools.registry import TOOLS, TOOLSETS, add_tools, selected
 

@@ -1,0 +1,95 @@
+"""discover_devices: find the reCameras of a subnet, with progress, verified by GET /system/key."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from recamera_mcp.discovery import Camera, DiscoveryError, discover
+from recamera_mcp.server.errors import tool_errors
+from recamera_mcp.server.tools.registry import tool
+
+
+class DiscoveryOutput(BaseModel):
+    """Every scanned host in exactly one of recamera_ips, non_recamera_ips, unreachable_or_timeout_ips."""
+
+    method: Literal["nmap", "tcp"]
+    hosts_total: int
+    duration_s: float
+    reachable_ips: list[str] = Field(description="Answered HTTP on the port (cameras and others)")
+    recamera_ips: list[str] = Field(description="Verified: /system/key answered 200 with sPublicKey")
+    non_recamera_ips: list[str] = Field(description="Answered HTTP but are not reCameras")
+    unreachable_or_timeout_ips: list[str] = Field(
+        description="Closed, down or silent; consecutive addresses merged as 'first-last'"
+    )
+    cameras: list[Camera]
+
+
+def merge_consecutive(ips: list[str]) -> list[str]:
+    """``["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.9"]`` → ``["10.0.0.1-10.0.0.3", "10.0.0.9"]``."""
+    merged: list[str] = []
+    run: list[int] = []
+    for value in sorted(int(IPv4Address(ip)) for ip in ips):
+        if run and value == run[-1] + 1:
+            run.append(value)
+            continue
+        if run:
+            merged.append(_span(run))
+        run = [value]
+    if run:
+        merged.append(_span(run))
+    return merged
+
+
+def _span(run: list[int]) -> str:
+    first, last = IPv4Address(run[0]), IPv4Address(run[-1])
+    return str(first) if first == last else f"{first}-{last}"
+
+
+@tool("core", "Find reCameras in a subnet", read_only=True)
+async def discover_devices(
+    subnet: Annotated[
+        str | list[str],
+        Field(description="CIDR (192.168.1.0/24), range (192.168.1.10-40), single IP, or a list of them"),
+    ],
+    ctx: Context[Any, Any],
+    timeout_s: Annotated[float, Field(gt=0, le=60, description="Per-host timeout")] = 1.0,
+    port: Annotated[int, Field(ge=1, le=65535, description="HTTP port of the cameras")] = 80,
+    method: Annotated[
+        Literal["auto", "nmap", "tcp"], Field(description="Host sweep: nmap if installed, else TCP")
+    ] = "auto",
+    allow_large: Annotated[bool, Field(description="Allow more than a /16")] = False,
+    allow_public: Annotated[bool, Field(description="Allow public (non-private) addresses")] = False,
+) -> DiscoveryOutput:
+    """Sweep a subnet fast (all hosts at once) and verify each live host with GET /system/key: only a 200 with
+    sPublicKey is a reCamera, an open port alone is not. Needs no login."""
+
+    async def progress(done: int, total: int, message: str) -> None:
+        await ctx.report_progress(done, total, message)
+
+    with tool_errors(f"discover_devices({subnet})"):
+        try:
+            result = await discover(
+                subnet,
+                timeout_s=timeout_s,
+                port=port,
+                method=method,
+                allow_large=allow_large,
+                allow_public=allow_public,
+                progress=progress,
+            )
+        except DiscoveryError as exc:
+            raise ValueError(str(exc)) from None
+        return DiscoveryOutput(
+            method=result.method,
+            hosts_total=result.hosts_total,
+            duration_s=round(result.duration_s, 3),
+            reachable_ips=result.reachable_ips,
+            recamera_ips=result.recamera_ips,
+            non_recamera_ips=result.non_recamera_ips,
+            unreachable_or_timeout_ips=merge_consecutive(result.unreachable_or_timeout_ips),
+            cameras=result.cameras,
+        )
