@@ -4,8 +4,8 @@ URIs::
 
     recamera://reference                      index: sections with one-line summaries and sizes
     recamera://reference/{section}            one section (markdown)
-    recamera://reference/{section}/{endpoint} one endpoint; endpoint = its path slug (/network/lan → network-lan;
-                                              also accepted: the path, URL-encoded)
+    recamera://reference/{section}/{endpoint} one endpoint by its slug: the path lower-cased with every run of
+                                              non-alphanumerics as '-' (/network/lan → network-lan)
     recamera://devices                        the server's camera sessions (JSON)
     recamera://device/{host}/status           live status of one camera (JSON; logs in like the tools do)
     recamera://playbook/{name}                a playbook file (front matter + steps)

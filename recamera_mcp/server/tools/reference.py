@@ -11,6 +11,8 @@ from recamera_mcp import reference
 from recamera_mcp.server.tools.registry import tool
 
 MAX_MATCHES = 4
+MAX_CHARS = 2500
+"""A query answer stops adding endpoint blocks past this size (the first block is always shown)."""
 
 
 def query_answer(query: str, section: str | None = None, limit: int = MAX_MATCHES) -> str:
@@ -24,11 +26,15 @@ def query_answer(query: str, section: str | None = None, limit: int = MAX_MATCHE
             f"No endpoint matches {query!r}{where}. Try other words, or read a section: "
             f"{', '.join(reference.SECTION_NAMES)}."
         )
-    blocks = []
+    blocks: list[str] = []
     for item in found[:limit]:
         heading, _, rest = item.text.partition("\n")
-        blocks.append(f"{heading}  [{item.section}/{item.slug}]\n{rest}")
-    more = f"\n({len(found) - limit} more matches; narrow the query)" if len(found) > limit else ""
+        block = f"{heading}  [{item.section}/{item.slug}]\n{rest}"
+        if blocks and sum(map(len, blocks)) + len(block) > MAX_CHARS:
+            break
+        blocks.append(block)
+    left = len(found) - len(blocks)
+    more = f"\n({left} more matches; narrow the query or add section=)" if left else ""
     return "\n\n".join(blocks) + more + "\n"
 
 
