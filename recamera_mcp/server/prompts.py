@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.prompts.base import Message, Prompt, PromptArgument
+from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
@@ -23,8 +23,7 @@ class PlaybookPrompt(Prompt):
         if missing or unknown:
             problem = f"missing required arguments {missing}" if missing else f"unknown arguments {unknown}"
             raise MCPError(INVALID_PARAMS, f"prompt {self.name}: {problem}; it takes {sorted(expected)}")
-        messages: list[Message] = await super().render(arguments, context)
-        return messages
+        return await super().render(arguments, context)
 
 
 def playbook_prompt(book: Playbook) -> Prompt:
