@@ -1,0 +1,103 @@
+"""The server as a user starts it: ``recamera-mcp serve`` over stdio and over streamable HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from mcp import Client, StdioServerParameters
+
+from recamera_mcp.simulator.testing import PASSWORD
+from tests.server.helpers import call_ok
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECAMERA_")}
+    env.update(RECAMERA_PASSWORD=PASSWORD, RECAMERA_MCP_CONFIG="/nonexistent/config.toml", **extra)
+    return env
+
+
+async def test_stdio_server_logs_in_reads_and_writes(camera):
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "recamera_mcp", "serve", "--log-level", "DEBUG"], env=_env()
+    )
+    async with Client(params) as client:
+        status = await call_ok(client, "get_device_status", host=camera.address)
+        assert status["serial"] == camera.camera.settings.serial
+        update = await call_ok(client, "update_config", host=camera.address, area="time", changes={"sTimezone": "UTC"})
+        assert update["changes"][0]["after"] == "UTC"
+    assert camera.camera.config("/system/time")["sTimezone"] == "UTC"
+    assert camera.camera.logins() == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def http_server():
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "recamera_mcp",
+            "serve",
+            "--transport",
+            "http",
+            "--port",
+            str(port),
+            "--log-level",
+            "WARNING",
+        ],
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/mcp", timeout=0.5)
+            break
+        except httpx.TransportError:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        proc.wait(5)
+        pytest.fail("the HTTP server did not start within 20 s")
+    yield f"http://127.0.0.1:{port}/mcp"
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+    if proc.stderr is not None:
+        proc.stderr.close()
+
+
+async def test_streamable_http_server(camera, http_server):
+    async with Client(http_server) as client:
+        status = await call_ok(client, "get_device_status", host=camera.address)
+        assert status["serial"] == camera.camera.settings.serial
+
+
+def test_serve_rejects_unknown_toolsets():
+    done = subprocess.run(
+        [sys.executable, "-m", "recamera_mcp", "serve", "--toolsets", "core,bogus"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2 and "bogus" in done.stderr and done.stdout == ""
