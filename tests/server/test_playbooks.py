@@ -1,0 +1,132 @@
+"""Every playbook runs end to end against the simulator through the MCP client, and names only real tools and
+arguments (checked against each tool's inputSchema)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recamera_mcp.playbooks import Playbook, PlaybookError, load_playbooks, lookup, parse, resolve_args
+from tests.server.helpers import error_text
+
+BOOKS = load_playbooks()
+
+# Tools other helpers are adding right now (issues 4-6). While one is missing from the server, the steps that use
+# it are left out of the run and the tests end as XFAIL naming it; any other missing tool is a failure.
+PENDING_TOOLS = frozenset(
+    {"discover_devices", "tune_image", "snapshot", "list_recordings", "download_recording", "get_thumbnail",
+     "get_recording_status"}
+)  # fmt: skip
+
+Values = Callable[[Any, Path], dict[str, Any]]
+VALUES: dict[str, Values] = {
+    "discover-devices": lambda cam, tmp: {"subnet": cam.address.split(":")[0], "port": int(cam.address.split(":")[1])},
+    "login": lambda cam, tmp: {"host": cam.address},
+    "change-setting": lambda cam, tmp: {
+        "host": cam.address,
+        "area": "time",
+        "changes": {"sTimezone": "Europe/Berlin"},
+    },
+    "tune-image": lambda cam, tmp: {"host": cam.address, "brightness": 70},
+    "snapshot": lambda cam, tmp: {"host": cam.address, "stream": "sub"},
+    "recordings": lambda cam, tmp: {"host": cam.address, "dest_dir": str(tmp)},
+}
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def placeholders(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return set(_PLACEHOLDER.findall(value))
+    if isinstance(value, dict):
+        return set().union(*(placeholders(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(placeholders(v) for v in value)) if value else set()
+    return set()
+
+
+def test_playbooks_are_found_and_well_formed() -> None:
+    assert set(BOOKS) == set(VALUES)
+    for book in BOOKS.values():
+        assert book.steps and book.intents and book.body.strip()
+        args = {a.name for a in book.arguments}
+        known = set(args)
+        for step in book.steps:
+            assert step.tool in book.tools, f"{book.name}: step tool {step.tool} missing from tools:"
+            unknown = placeholders(step.args) - known
+            assert not unknown, f"{book.name}: {step.tool} uses {unknown}, neither an argument nor saved earlier"
+            known |= set(step.save)
+        required = {a.name for a in book.arguments if a.required}
+        assert required <= set().union(*(placeholders(s.args) for s in book.steps)), book.name
+
+
+def test_malformed_playbook_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PlaybookError, match="front matter"):
+        parse("# no front matter\n", tmp_path / "x.md")
+    head = "---\nname: x\ntitle: X\ndescription: d\nintents: []\narguments: []\n"
+    text = head + 'tools: ["a"]\nsteps:\n  - {"tol": 1}\n---\n'
+    with pytest.raises(PlaybookError, match="tool"):
+        parse(text, tmp_path / "x.md")
+
+
+async def server_tools(mcp: Any) -> dict[str, Any]:
+    return {t.name: t for t in (await mcp.list_tools()).tools}
+
+
+async def test_every_playbook_tool_and_argument_exists(connect: Any) -> None:
+    problems: list[str] = []
+    pending: set[str] = set()
+    async with connect() as mcp:
+        tools = await server_tools(mcp)
+    for book in BOOKS.values():
+        for name in book.tools:
+            if name not in tools:
+                (pending.add(name) if name in PENDING_TOOLS else problems.append(f"{book.name}: no tool {name}"))
+        for step in book.steps:
+            if step.tool not in tools:
+                continue
+            schema = tools[step.tool].input_schema
+            props = set(schema.get("properties", {}))
+            for arg in set(step.args) - props:
+                problems.append(f"{book.name}: {step.tool} has no argument {arg!r} (it takes {sorted(props)})")
+            for arg in set(schema.get("required", [])) - set(step.args):
+                problems.append(f"{book.name}: {step.tool} needs argument {arg!r}")
+    assert not problems, "\n".join(problems)
+    if pending:
+        pytest.xfail(f"tools named by playbooks but not in the server yet: {sorted(pending)}")
+
+
+@pytest.mark.parametrize("name", sorted(BOOKS))
+async def test_playbook_runs_end_to_end(
+    name: str, connect: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    book: Playbook = BOOKS[name]
+    async with connect() as mcp:
+        tools = await server_tools(mcp)
+        needs_rtsp = "snapshot" in tools and any(s.tool == "snapshot" for s in book.steps)
+        cam = request.getfixturevalue("rtsp_camera" if needs_rtsp else "camera")
+        values = VALUES[name](cam, tmp_path)
+        left_out: list[str] = []
+        ran = 0
+        for step in book.steps:
+            if step.tool not in tools:
+                assert step.tool in PENDING_TOOLS, f"{name}: no tool {step.tool}"
+                left_out.append(step.tool)
+                continue
+            args = resolve_args(step.args, values)
+            if placeholders(args):  # depends on a value a left-out step would have saved
+                left_out.append(f"{step.tool} (needs {sorted(placeholders(args))})")
+                continue
+            result = await mcp.call_tool(step.tool, args)
+            assert not result.is_error, f"{name}: {step.tool}({args}) failed: {error_text(result)}"
+            ran += 1
+            for var, path in step.save.items():
+                assert result.structured_content is not None, f"{name}: {step.tool} has no structured result"
+                values[var] = lookup(result.structured_content, path)
+    if name == "change-setting":
+        assert ("PUT", "/system/time") in cam.camera.calls()
+    if left_out:
+        pytest.xfail(f"{name}: ran {ran} steps; left out (tools not in the server yet): {left_out}")
