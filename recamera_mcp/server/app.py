@@ -11,6 +11,8 @@ from mcp.server.mcpserver import MCPServer
 from recamera_mcp import __version__
 from recamera_mcp.client import TokenCache
 from recamera_mcp.server import tools
+from recamera_mcp.server.logbridge import LogBridgeMiddleware
+from recamera_mcp.server.logbridge import install as install_log_bridge
 from recamera_mcp.server.prompts import add_prompts
 from recamera_mcp.server.resources import add_resources
 from recamera_mcp.server.sessions import SessionRegistry
@@ -52,7 +54,9 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
+        middleware=[LogBridgeMiddleware()],
     )
+    install_log_bridge()
     tools.add_tools(server, opts.toolsets, opts.read_only)
     add_resources(server, lambda: live[-1] if live else None)
     add_prompts(server)

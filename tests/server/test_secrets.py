@@ -41,3 +41,23 @@ async def test_no_secret_in_results_logs_or_errors(connect, make_camera, caplog:
     for secret in (PASSWORD, FTP_SECRET, "Wrong#" + PASSWORD):
         assert secret not in everything
     assert "eyJ" not in everything, "a JWT (base64 of '{\"') leaked"
+
+
+async def test_log_records_reach_legacy_clients_as_notifications_without_secrets(
+    make_camera, caplog: pytest.LogCaptureFixture
+):
+    from mcp import Client
+
+    from recamera_mcp.server import create_server
+
+    caplog.set_level(logging.INFO)
+    cam = make_camera()
+    messages: list[str] = []
+
+    async def on_log(params) -> None:
+        messages.append(f"{params.level} {params.logger} {params.data}")
+
+    async with Client(create_server(make_options()), mode="legacy", logging_callback=on_log) as client:
+        await client.call_tool("login", {"host": cam.address, "password": "Wrong#" + PASSWORD})
+    assert any("login" in m for m in messages), messages
+    assert not any(PASSWORD in m or "eyJ" in m for m in messages)
