@@ -37,6 +37,7 @@ __all__ = [
     "close_warm_readers",
     "redact_url",
     "snapshot",
+    "snapshot_device",
     "stream_url",
 ]
 
@@ -399,3 +400,8 @@ def _save(frame: Any, save_to: str | Path) -> str:
     if not cv2.imwrite(str(path), frame, [cv2.IMWRITE_JPEG_QUALITY, SAVE_QUALITY]):
         raise ValidationError(f"could not write {path}", "give a writable file or directory", field="save_to")
     return str(path.resolve())
+
+
+async def snapshot_device(client: ReCameraClient, stream: str = "main", **options: Any) -> Snapshot:
+    """:func:`snapshot` of a camera's ``main`` or ``sub`` stream, the URL taken from its own stream config."""
+    return await snapshot(await stream_url(client, stream), **options)

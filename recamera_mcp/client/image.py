@@ -55,10 +55,20 @@ Percent = Annotated[int, Field(ge=0, le=100)]
 OpenClose = Literal["open", "close"]
 
 
+def _compact_schema(schema: dict[str, Any]) -> None:
+    """Keep the tool schema small: no titles, ``X | None`` shown as plain X (omitting a field means unchanged)."""
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+        prop.pop("default", None)
+        options = prop.pop("anyOf", None)
+        if options is not None:
+            prop.update(next(o for o in options if o.get("type") != "null"))
+
+
 class _Group(BaseModel):
     """A group of ISP fields: all optional, device key names, unknown keys refused."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, json_schema_extra=_compact_schema)
 
     @pydantic.field_validator("*", mode="before")
     @classmethod

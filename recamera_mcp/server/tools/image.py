@@ -1,0 +1,127 @@
+"""Image toolset: tune_image (ISP with a guaranteed commit), reset_image (destructive), snapshot (image content)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, Image
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, InputRequiredResult, TextContent
+from pydantic import Field
+
+from recamera_mcp.client.image import (
+    Adjustment,
+    Backlight,
+    Enhancement,
+    Exposure,
+    NightToDay,
+    VideoAdjustment,
+    WhiteBalance,
+)
+from recamera_mcp.client.image import (
+    reset_image as reset_device_image,
+)
+from recamera_mcp.client.image import (
+    tune_image as tune_device_image,
+)
+from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
+from recamera_mcp.server.errors import tool_errors
+from recamera_mcp.server.models_image import ResetImageOutput, SnapshotOutput, TuneImageOutput
+from recamera_mcp.server.state import server_state
+from recamera_mcp.server.tools.registry import tool
+from recamera_mcp.server.tools.session import Host
+from recamera_mcp.snapshot import DEFAULT_DISCARD, snapshot_device
+
+Scene = Annotated[
+    Literal["current", "general", "day", "night"],
+    Field(description="Profile to edit; current = the one in use now (nightToDay.iProfileCur)"),
+]
+
+
+@tool("image", "Tune the camera image (ISP)", read_only=False, idempotent=True)
+async def tune_image(
+    host: Host,
+    ctx: Context[Any, Any],
+    scene: Scene = "current",
+    adjustment: Annotated[Adjustment | None, Field(description="Brightness etc. 0-100, per profile")] = None,
+    exposure: Annotated[Exposure | None, Field(description="Exposure/gain mode, gain, shutter, per profile")] = None,
+    backlight: Annotated[Backlight | None, Field(description="BLC/HDR/HLC (at most one open), per profile")] = None,
+    white_balance: Annotated[WhiteBalance | None, Field(description="Style and CT 2800-7500 K, per profile")] = None,
+    enhancement: Annotated[Enhancement | None, Field(description="Denoise mode and levels, per profile")] = None,
+    video_adjustment: Annotated[
+        VideoAdjustment | None, Field(description="Rotation, flip/mirror, power line; all profiles")
+    ] = None,
+    night_to_day: Annotated[NightToDay | None, Field(description="Day/night switching; all profiles")] = None,
+) -> TuneImageOutput:
+    """Change image settings with the device's own keys, e.g. adjustment={"iBrightness": 70}. Only the given
+    fields change. Runs select profile -> edit -> whole-object writes -> commit (always, even after a failure)
+    -> save, and reports before/after of each field."""
+    with tool_errors(f"tune_image on {host}"):
+        client = await server_state(ctx).sessions.client(host)
+        result = await tune_device_image(
+            client,
+            scene,
+            adjustment=adjustment,
+            exposure=exposure,
+            backlight=backlight,
+            white_balance=white_balance,
+            enhancement=enhancement,
+            video_adjustment=video_adjustment,
+            night_to_day=night_to_day,
+        )
+        if not result.ok:
+            raise ToolError(f"tune_image on {client.address.key} failed: {result.summary()}")
+        return TuneImageOutput(host=client.address.key, **result.model_dump(include=set(TuneImageOutput.model_fields)))
+
+
+@tool("image", "Reset the camera image to factory values", read_only=False, destructive=True, idempotent=True)
+async def reset_image(
+    host: Host, ctx: Context[Any, Any], confirm_token: ConfirmTokenArg = None
+) -> ResetImageOutput | InputRequiredResult:
+    """Put every image (ISP) setting of all three profiles, rotation/flip and day/night switching back to the
+    factory values. Asks for confirmation first."""
+    with tool_errors(f"reset_image on {host}"):
+        client = await server_state(ctx).sessions.client(host)
+        key = client.address.key
+        decision = await require_confirmation(
+            ctx,
+            "reset_image",
+            key,
+            {"host": key},
+            confirm_token,
+            "reset every image setting to the factory values",
+            {"affected": "profiles general, day and night; rotation/flip; day/night switching"},
+        )
+        if isinstance(decision, Pending):
+            return decision.input_required or ResetImageOutput(host=key, reset=False, confirmation=decision.request)
+        done = await reset_device_image(client)
+        return ResetImageOutput(host=key, reset=done.reset, note=done.note)
+
+
+@tool("image", "Take a camera snapshot", read_only=True)
+async def snapshot(
+    host: Host,
+    ctx: Context[Any, Any],
+    stream: Annotated[Literal["main", "sub"], Field(description="RTSP stream to read")] = "main",
+    discard_frames: Annotated[
+        int, Field(ge=0, le=2000, description="Stale frames to skip after opening; below 120 shows the past")
+    ] = DEFAULT_DISCARD,
+    save_to: Annotated[str | None, Field(description="File or directory for the full-size JPEG")] = None,
+    keep_warm: Annotated[bool, Field(description="Keep the stream open ~30 s so the next snapshot is instant")] = False,
+) -> Annotated[CallToolResult, SnapshotOutput]:
+    """What the camera sees now, as a JPEG image (<= 1280 px) plus resolution and timings."""
+    with tool_errors(f"snapshot of {host}"):
+        client = await server_state(ctx).sessions.client(host)
+        shot = await snapshot_device(
+            client, stream, discard_frames=discard_frames, save_to=save_to, keep_warm=keep_warm
+        )
+        out = SnapshotOutput(
+            host=client.address.key,
+            stream=stream,
+            warning="; ".join(shot.warnings) or None,
+            **{k: getattr(shot, k) for k in SnapshotOutput.model_fields if hasattr(shot, k)},
+        )
+        data = out.model_dump(mode="json")
+        image = Image(data=shot.jpeg, format="jpeg").to_image_content()
+        return CallToolResult(content=[image, TextContent(type="text", text=json.dumps(data))], structured_content=data)
