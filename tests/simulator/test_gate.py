@@ -1,0 +1,77 @@
+"""The simulator's gate: body limit, fault switches over HTTP, request log, unknown routes, bad input."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from recamera_mcp.simulator.testing import CGI, raw_session
+
+
+def test_body_over_the_limit_is_refused_and_the_device_keeps_serving(make_camera):
+    cam = make_camera(max_body_bytes=1024)
+    with raw_session(cam.url) as http:
+        answer = http.post("/ftp/setting", content=b"{" + b" " * 4096 + b"}")
+        assert answer.status_code == 413 and answer.json()["code"] == 413
+        assert http.get("/ftp/setting").status_code == 200
+    assert cam.camera.log[-2].status == 413
+
+
+def test_faults_over_http_fail_drop_malform_then_recover(camera):
+    control = httpx.Client(base_url=camera.url + "/__sim__", timeout=5)
+    with raw_session(camera.url) as http:
+        assert control.post("/faults", json={"fail_next": 1, "fail_status": 503}).json()["code"] == 0
+        assert http.get("/system/device-info").status_code == 503
+        assert http.get("/system/device-info").status_code == 200
+
+        control.post("/faults", json={"malformed_next": 1})
+        with pytest.raises(ValueError):
+            http.get("/system/device-info").json()
+
+        control.post("/faults", json={"drop_next": 1})
+        with pytest.raises(httpx.TransportError):
+            http.get("/system/device-info")
+        assert http.get("/system/device-info").status_code == 200
+
+        control.post("/faults", json={"revoke_tokens": True})
+        assert http.get("/system/device-info").status_code == 401
+    answer = control.post("/faults", json={"no_such_fault": 1})
+    assert answer.status_code == 400 and "known" in answer.json()["message"]
+    control.close()
+
+
+def test_fault_can_target_one_path(camera):
+    camera.camera.faults.only_path = "/network/lan"
+    camera.camera.faults.fail_next = 1
+    with raw_session(camera.url) as http:
+        assert http.get("/system/time").status_code == 200
+        assert http.get("/network/lan").status_code == 500
+        assert http.get("/network/lan").status_code == 200
+
+
+def test_request_log_over_http_records_method_path_body_keys_status(camera):
+    with raw_session(camera.url) as http:
+        camera.camera.clear_log()
+        lan = http.get("/network/lan").json()
+        http.put("/network/lan", json=lan)
+    log = httpx.get(camera.url + "/__sim__/log").json()
+    assert [(e["method"], e["path"], e["status"]) for e in log] == [
+        ("GET", "/network/lan", 200),
+        ("PUT", "/network/lan", 200),
+    ]
+    assert log[1]["body_keys"] == ["dIpv4", "dLink"]
+    assert httpx.delete(camera.url + "/__sim__/log").json()["code"] == 0
+    assert camera.camera.log == []
+
+
+def test_unknown_paths_and_methods_answer_json_errors(camera):
+    with raw_session(camera.url) as http:
+        missing = http.get("/system/no-such-thing")
+        assert missing.status_code == 404 and missing.json() == {"code": 404, "message": "API Not Found"}
+        wrong = http.delete("/system/device-info")
+        assert wrong.status_code == 405 and wrong.json()["code"] == 405
+        for body in (b"[1, 2]", b'"text"', b"\xff\xfe", b'{"sEnable": '):
+            bad = http.post("/web/setting", content=body)
+            assert bad.status_code == 400 and 10000 <= bad.json()["code"] < 20000, body
+    plain = httpx.get(camera.url + CGI + "/network/lan")
+    assert plain.status_code == 401
