@@ -47,7 +47,7 @@ from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
 from recamera_mcp.client._models import LoginResult, WriteResult
 from recamera_mcp.client._secrets import WIRE_LOGGER, mask_secrets
 from recamera_mcp.client._token_cache import TokenCache, token_expiry, token_is_live
-from recamera_mcp.client._validators import check_merged
+from recamera_mcp.client._validators import check_merged, check_with_device
 
 __all__ = ["DEFAULT_USERNAME", "ReCameraClient", "StreamedResponse"]
 
@@ -722,6 +722,7 @@ class ReCameraClient:
             )
         plan = WritePlan.build(spec, current, changes, reveal_secrets=reveal_secrets)
         check_merged(spec, plan.current, plan.merged)  # per-area rules (video, stream, OSD, audio)
+        await check_with_device(self, spec, plan.merged)  # rules that depend on the device (record triggers)
         if dry_run or not plan.needs_write:
             return plan.preview(dry_run=dry_run)
         await self.send_json(spec.write_method, spec.path, plan.merged, params=spec.params, raw=spec.raw)

@@ -11,14 +11,25 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recamera_mcp.client._endpoints import AreaSpec, ConfigArea, area_for_path
-from recamera_mcp.client._errors import ValidationError
+from recamera_mcp.client._errors import DeviceApiError, ValidationError
 
-__all__ = ["MAX_PRIVACY_MASKS", "VALIDATORS", "Problem", "check_merged", "problems_of"]
+if TYPE_CHECKING:
+    from recamera_mcp.client._client import ReCameraClient
+
+__all__ = [
+    "DEVICE_CHECKS",
+    "MAX_PRIVACY_MASKS",
+    "VALIDATORS",
+    "Problem",
+    "check_merged",
+    "check_with_device",
+    "problems_of",
+]
 
 MAX_PRIVACY_MASKS = 6
 
@@ -256,6 +267,180 @@ def _audio_storage(obj: dict[str, Any]) -> list[Problem]:
     return r.problems
 
 
+# ---- /record/rule/* (recamera-api-fields.md §2.5) ------------------------------------------------------------------
+RECORD_FORMATS = ("MP4", "JPG", "RAW")
+RECORD_TRIGGERS = ("INFERENCE_SET", "TIMER", "GPIO", "TTY", "HTTP", "ALWAYS_ON")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+"""The firmware's week runs Mon 00:00:00 to Sun 24:00:00."""
+FULL_FRAME: list[list[float]] = [[0, 0], [1, 0], [1, 1], [0, 1]]
+_WEEK_TIME = re.compile(r"(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (\d\d):(\d\d):(\d\d)")
+
+
+def week_seconds(value: Any) -> int | None:
+    """Seconds since Mon 00:00:00 of ``"Tue 09:30:00"`` ("24:00:00" allowed), or None when malformed."""
+    match = _WEEK_TIME.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    hours, minutes, seconds = int(match[2]), int(match[3]), int(match[4])
+    if minutes > 59 or seconds > 59 or hours > 24 or (hours == 24 and (minutes or seconds)):
+        return None
+    return WEEKDAYS.index(match[1]) * 86400 + hours * 3600 + minutes * 60 + seconds
+
+
+def _record_global(obj: dict[str, Any]) -> list[Problem]:
+    r = _Rules(obj)
+    fmt = r.get("dWriterConfig.sFormat")
+    if fmt is not _ABSENT and fmt not in RECORD_FORMATS:
+        upper = fmt.upper() if isinstance(fmt, str) else None
+        r.add(
+            "dWriterConfig.sFormat",
+            f"dWriterConfig.sFormat must be MP4, JPG or RAW (upper case), got {fmt!r}",
+            f'use "{upper}"' if upper in RECORD_FORMATS else 'use "MP4" for video clips or "JPG" for snapshots',
+        )
+    r.int_range("dWriterConfig.iIntervalMs", 0, 86_400_000, " ms (0 for video; e.g. 5000 for snapshots)")
+    return r.problems
+
+
+def _record_schedule(obj: dict[str, Any]) -> list[Problem]:
+    r = _Rules(obj)
+    windows = r.get("lActiveWeekdays")
+    if windows is _ABSENT:
+        return r.problems
+    if not isinstance(windows, list):
+        r.add(
+            "lActiveWeekdays",
+            "lActiveWeekdays must be a list of {sStart, sEnd}",
+            'e.g. [{"sStart": "Mon 09:00:00", "sEnd": "Mon 18:00:00"}]',
+        )
+        return r.problems
+    if r.get("bEnabled") is True and not windows:
+        r.add(
+            "lActiveWeekdays",
+            "the schedule is enabled with no window, so nothing would ever be recorded",
+            "add a window, or set bEnabled to false to record at any time",
+        )
+    for index, window in enumerate(windows):
+        where = f"lActiveWeekdays[{index}]"
+        if not isinstance(window, dict) or set(window) != {"sStart", "sEnd"}:
+            r.add(where, f"{where} must be {{sStart, sEnd}}", 'e.g. {"sStart": "Mon 09:00:00", "sEnd": "Mon 18:00:00"}')
+            continue
+        start, end = week_seconds(window["sStart"]), week_seconds(window["sEnd"])
+        for key, value in (("sStart", start), ("sEnd", end)):
+            if value is None:
+                r.add(
+                    f"{where}.{key}",
+                    f'{where}.{key} must be a weekday and time such as "Mon 09:00:00", got {window[key]!r}',
+                    "days Sun..Sat (three letters, capitalised), 24-hour time, 24:00:00 allowed",
+                )
+        if start is not None and end is not None and end <= start:
+            r.add(
+                f"{where}.sEnd",
+                f"{where} ends ({window['sEnd']}) before it starts ({window['sStart']}); the week runs Mon 00:00:00 "
+                "to Sun 24:00:00",
+                'split a window across Sunday midnight in two, e.g. "Sun 22:00:00"-"Sun 24:00:00" and '
+                '"Mon 00:00:00"-"Mon 06:00:00"',
+            )
+    return r.problems
+
+
+def _polygon_ok(points: Any) -> bool:
+    return (
+        isinstance(points, list)
+        and len(points) >= 3
+        and all(isinstance(p, list) and len(p) == 2 and all(_num(c) and 0 <= c <= 1 for c in p) for p in points)
+    )
+
+
+def _inference_rule(r: _Rules, rule: Any, where: str, seen: set[Any]) -> None:
+    if not isinstance(rule, dict):
+        r.add(
+            where,
+            f"{where} must be an object",
+            "give {sID, iDebounceTimes, lConfidenceFilter, lClassFilter, lRegionFilter}",
+        )
+        return
+    rule_id = rule.get("sID", _ABSENT)
+    if rule_id is not _ABSENT and not (isinstance(rule_id, str) and rule_id.strip()):
+        r.add(f"{where}.sID", f"{where}.sID must be a non-empty string", 'e.g. "person-at-door"')
+    elif rule_id in seen:
+        r.add(f"{where}.sID", f"{where}.sID {rule_id!r} is used twice", "give every rule its own sID")
+    seen.add(rule_id)
+    debounce = rule.get("iDebounceTimes", _ABSENT)
+    if debounce is not _ABSENT and not (_int(debounce) and 0 <= debounce <= 1000):
+        r.add(
+            f"{where}.iDebounceTimes",
+            f"{where}.iDebounceTimes must be an integer 0~1000, got {debounce!r}",
+            "frames in a row that must match, e.g. 3",
+        )
+    conf = rule.get("lConfidenceFilter", _ABSENT)
+    if conf is not _ABSENT and not (
+        isinstance(conf, list) and len(conf) == 2 and all(_num(v) and 0 <= v <= 1 for v in conf) and conf[0] <= conf[1]
+    ):
+        r.add(
+            f"{where}.lConfidenceFilter",
+            f"{where}.lConfidenceFilter must be [min, max] with 0 <= min <= max <= 1, got {conf!r}",
+            "e.g. [0.5, 1.0] (fractions, not percent)",
+        )
+    classes = rule.get("lClassFilter", _ABSENT)
+    if classes is not _ABSENT and not (
+        isinstance(classes, list) and all((_int(c) and c >= 0) or (isinstance(c, str) and c != "") for c in classes)
+    ):
+        r.add(
+            f"{where}.lClassFilter",
+            f"{where}.lClassFilter must be a list of class ids (>= 0) or class names, got {classes!r}",
+            'e.g. [0] for COCO person, or ["person"]',
+        )
+    regions = rule.get("lRegionFilter", _ABSENT)
+    if regions is _ABSENT:
+        return
+    if not isinstance(regions, list):
+        r.add(
+            f"{where}.lRegionFilter",
+            f"{where}.lRegionFilter must be a list of {{lPolygon}}",
+            f'full frame: [{{"lPolygon": {FULL_FRAME}}}]',
+        )
+        return
+    for k, region in enumerate(regions):
+        points = region.get("lPolygon") if isinstance(region, dict) else None
+        if not _polygon_ok(points):
+            r.add(
+                f"{where}.lRegionFilter[{k}].lPolygon",
+                f"{where}.lRegionFilter[{k}].lPolygon must have at least 3 "
+                f"points [x, y] normalised to 0..1, got {points!r}",
+                f"e.g. the full frame {FULL_FRAME}",
+            )
+
+
+def _record_triggers(obj: dict[str, Any]) -> list[Problem]:
+    r = _Rules(obj)
+    selected = r.get("sCurrentSelected")
+    r.one_of("sCurrentSelected", RECORD_TRIGGERS)
+    rules = r.get("lInferenceSet")
+    if rules is not _ABSENT:
+        if not isinstance(rules, list):
+            r.add("lInferenceSet", "lInferenceSet must be a list of rules", "give [] or a list of rule objects")
+        else:
+            seen: set[Any] = set()
+            for index, rule in enumerate(rules):
+                _inference_rule(r, rule, f"lInferenceSet[{index}]", seen)
+            if selected == "INFERENCE_SET" and not rules:
+                r.add(
+                    "lInferenceSet",
+                    "the INFERENCE_SET trigger needs at least one rule in lInferenceSet",
+                    'add one, e.g. {"sID": "person", "iDebounceTimes": 3, "lConfidenceFilter": [0.5, 1.0], '
+                    '"lClassFilter": [0], "lRegionFilter": [{"lPolygon": [[0,0],[1,0],[1,1],[0,1]]}]}',
+                )
+    r.int_range("dTimer.iIntervalSeconds", 1, 604_800, " s")
+    r.one_of("dGPIO.sState", ("FLOATING", "PULL_UP", "PULL_DOWN"))
+    r.one_of("dGPIO.sSignal", ("HIGH", "LOW", "RISING", "FALLING"))
+    r.int_range("dGPIO.iDebounceDurationMs", 0, 60_000, " ms")
+    for key in ("dTTY.sName", "dTTY.sCommand"):
+        value = r.get(key)
+        if value is not _ABSENT and not (isinstance(value, str) and value.strip()):
+            r.add(key, f"{key} must be a non-empty string", 'e.g. dTTY {"sName": "Console", "sCommand": "RECORD"}')
+    return r.problems
+
+
 VALIDATORS: dict[ConfigArea, Validator] = {
     ConfigArea.VIDEO_ENCODE_MAIN: _encode(3840, 2160, "main"),
     ConfigArea.VIDEO_ENCODE_SUB: _encode(1920, 1080, "sub"),
@@ -265,6 +450,9 @@ VALIDATORS: dict[ConfigArea, Validator] = {
     ConfigArea.AUDIO_MAIN: _audio,
     ConfigArea.AUDIO_SUB: _audio,
     ConfigArea.AUDIO_STORAGE: _audio_storage,
+    ConfigArea.RECORD_GLOBAL: _record_global,
+    ConfigArea.RECORD_SCHEDULE: _record_schedule,
+    ConfigArea.RECORD_TRIGGERS: _record_triggers,
 }
 """Per-area rules of the merged object (areas without an entry are checked by the device only)."""
 
@@ -287,4 +475,79 @@ def check_merged(spec: AreaSpec, current: dict[str, Any], merged: dict[str, Any]
         more = (
             f" (and {len(new) - 1} more problem(s): {'; '.join(p.message for p in new[1:3])})" if len(new) > 1 else ""
         )
+        raise ValidationError(f"{area.value}: {first.message}{more}", first.fix, field=first.field)
+
+
+# ---- rules that depend on the device's state (awaited by read_modify_write after check_merged) ----------------------
+DeviceCheck = Callable[["ReCameraClient", dict[str, Any]], Awaitable[list[Problem]]]
+"""May complete the merged object in place with device-dependent defaults; returns the problems it finds."""
+
+
+async def inference_category(client: ReCameraClient) -> str | None:
+    """Category of the inference model (``"Detection"``, ``"Classification"``...), None when unknown."""
+    try:
+        inference = await client.get_json("/model/inference", params={"id": "0"})
+        model = inference.get("sModel") if isinstance(inference, dict) else None
+        if not isinstance(model, str) or not model:
+            return None
+        info = await client.get_json("/model/info", params={"File-name": model})
+    except DeviceApiError:
+        return None
+    category = info.get("category") if isinstance(info, dict) else None
+    return category if isinstance(category, str) and category else None
+
+
+async def _trigger_regions(client: ReCameraClient, merged: dict[str, Any]) -> list[Problem]:
+    """Classification model ⇒ every ``lRegionFilter`` empty; detection ⇒ at least one polygon (default: full frame)."""
+    rules = merged.get("lInferenceSet")
+    if not isinstance(rules, list) or not any(isinstance(rule, dict) for rule in rules):
+        return []
+    category = await inference_category(client)
+    problems: list[Problem] = []
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            continue
+        where = f"lInferenceSet[{index}].lRegionFilter"
+        if "lRegionFilter" not in rule:
+            if category == "Classification":
+                rule["lRegionFilter"] = []
+            elif category == "Detection":
+                rule["lRegionFilter"] = [{"lPolygon": [list(point) for point in FULL_FRAME]}]
+            continue
+        regions = rule["lRegionFilter"]
+        if category == "Classification" and regions:
+            problems.append(
+                Problem(
+                    where,
+                    f"{where} must be empty: the inference model is a classification model (it has no boxes to "
+                    "place in a region)",
+                    f"send {where.split('.')[-1]}: [] for this rule",
+                )
+            )
+        elif category == "Detection" and regions == []:
+            problems.append(
+                Problem(
+                    where,
+                    f"{where} needs at least one polygon: the inference model is a detection model",
+                    f'for the full frame send [{{"lPolygon": {FULL_FRAME}}}]',
+                )
+            )
+    return problems
+
+
+DEVICE_CHECKS: dict[ConfigArea, DeviceCheck] = {
+    ConfigArea.RECORD_TRIGGERS: _trigger_regions,
+}
+
+
+async def check_with_device(client: ReCameraClient, spec: AreaSpec, merged: dict[str, Any]) -> None:
+    """Run the area's device-dependent check on the object about to be sent; :class:`ValidationError` on a problem."""
+    area = area_for_path(spec.path, raw=spec.raw)
+    check = DEVICE_CHECKS.get(area) if area is not None else None
+    if check is None or area is None:
+        return
+    problems = await check(client, merged)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ValidationError(f"{area.value}: {first.message}{more}", first.fix, field=first.field)
