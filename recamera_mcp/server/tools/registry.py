@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 
+from recamera_mcp.server.tools.compact import compact_tools
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 TOOLSETS = ("core", "image", "recording", "ai", "system", "cloud")
@@ -76,3 +78,4 @@ def add_tools(server: MCPServer[Any], toolsets: frozenset[str] | None, read_only
         server.add_tool(
             t.fn, name=t.name, title=t.title, annotations=t.annotations, structured_output=t.structured_output
         )
+    compact_tools(server, [t.name for t in selected(toolsets, read_only)])

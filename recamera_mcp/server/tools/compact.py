@@ -1,0 +1,49 @@
+"""Smaller tool schemas for tools/list: pydantic's generated titles dropped, optional-or-null inputs simplified.
+
+An agent pays for every token of tools/list. Pydantic adds a ``title`` to every property and model ("Host",
+"loginArguments") and spells an optional argument as ``anyOf: [X, {type: null}], default: null``. Input schemas
+lose both (an optional argument is simply not required); output schemas lose only the titles, so every value a
+tool really returns, nulls included, still validates against its outputSchema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+
+_NULL = {"type": "null"}
+
+
+def compact_schema(schema: Any, *, collapse_nullable: bool, _in_properties: bool = False) -> Any:
+    """A copy of a JSON schema without generated titles (a property named "title" is kept)."""
+    if isinstance(schema, list):
+        return [compact_schema(item, collapse_nullable=collapse_nullable) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "title" and isinstance(value, str) and not _in_properties:
+            continue
+        nested = key == "properties" and not _in_properties
+        out[key] = compact_schema(value, collapse_nullable=collapse_nullable, _in_properties=nested)
+    any_of = out.get("anyOf")
+    if collapse_nullable and not _in_properties and isinstance(any_of, list) and len(any_of) == 2 and _NULL in any_of:
+        other = any_of[0] if any_of[1] == _NULL else any_of[1]
+        del out["anyOf"]
+        if "default" in out and out["default"] is None:
+            del out["default"]
+        out = {**other, **out}
+    return out
+
+
+def compact_tools(server: MCPServer[Any], names: list[str]) -> None:
+    """Compact the published schemas of these registered tools (validation still uses the pydantic models)."""
+    for name in names:
+        registered = server._tool_manager.get_tool(name)  # no public setter in the SDK; fields are read live
+        if registered is None:
+            continue
+        registered.parameters = compact_schema(registered.parameters, collapse_nullable=True)
+        meta = registered.fn_metadata
+        if meta.output_schema is not None:
+            meta.output_schema = compact_schema(meta.output_schema, collapse_nullable=False)
