@@ -182,16 +182,20 @@ class Relay:
             entries = await self.listing(parent)
             entry = next((e for e in entries or [] if e["name"] == name), None)
             if entry is None:
-                raise ValidationError(f"no such file or folder: {rel}", "list_recordings shows what exists",
-                                      field="paths")  # fmt: skip
+                raise ValidationError(
+                    f"no such file or folder: {rel}", "list_recordings shows what exists", field="paths"
+                )
             if entry.get("type") != "directory":
                 return [(rel, int(entry.get("size") or 0), _http_time(entry.get("mtime")) or 0.0)]
+        return await self._walk(rel, depth)
+
+    async def _walk(self, folder: str, depth: int) -> list[tuple[str, int, float]]:
         found: list[tuple[str, int, float]] = []
-        for entry in await self.listing(rel) or []:
-            path = f"{rel}/{entry['name']}" if rel else entry["name"]
+        for entry in await self.listing(folder) or []:
+            path = f"{folder}/{entry['name']}" if folder else entry["name"]
             if entry.get("type") == "directory":
                 if depth > 0:
-                    found += await self.files_under(path, depth - 1)
+                    found += await self._walk(path, depth - 1)
             elif entry.get("type") == "file":
                 found.append((path, int(entry.get("size") or 0), _http_time(entry.get("mtime")) or 0.0))
         return found

@@ -3,6 +3,7 @@
 from recamera_mcp.server.tools import api, config, session, status
 from recamera_mcp.server.tools import discovery as discovery
 from recamera_mcp.server.tools import image as image
+from recamera_mcp.server.tools import recording as recording
 from recamera_mcp.server.tools import reference as reference
 from recamera_mcp.server.tools.registry import TOOLS, TOOLSETS, add_tools, selected
 

@@ -1,0 +1,135 @@
+"""Recording toolset: trigger and status of the recording rules, storage actions (two-phase for the destructive
+ones), recordings listed, downloaded and previewed through the storage relay."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, Image
+from mcp.types import CallToolResult, InputRequiredResult, TextContent
+from pydantic import Field
+
+from recamera_mcp.client import recording as rec
+from recamera_mcp.client import relay
+from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
+from recamera_mcp.server.errors import tool_errors
+from recamera_mcp.server.models_recording import (
+    DownloadOutput,
+    RecordingListOutput,
+    RecordingStatusOutput,
+    StorageOutput,
+    ThumbnailOutput,
+    TriggerOutput,
+)
+from recamera_mcp.server.state import server_state
+from recamera_mcp.server.tools.registry import tool
+from recamera_mcp.server.tools.session import Host
+
+RecPath = Annotated[str, Field(description='Path inside the recordings, as list_recordings shows it ("/" = root)')]
+
+
+@tool("recording", "Start a recording now", read_only=False)
+async def trigger_recording(host: Host, ctx: Context[Any, Any]) -> TriggerOutput:
+    """Fire the HTTP recording trigger (needs recording on and the HTTP trigger selected: the error says how)."""
+    with tool_errors(f"trigger_recording on {host}"):
+        client = await server_state(ctx).sessions.client(host)
+        result = await rec.trigger_recording(client)
+        return TriggerOutput(host=client.address.key, **result.model_dump())
+
+
+@tool("recording", "Recording status", read_only=True)
+async def get_recording_status(host: Host, ctx: Context[Any, Any]) -> RecordingStatusOutput:
+    """Recording on/off, trigger, schedule, last event and the storage slot in use, with what stops recording."""
+    with tool_errors(f"get_recording_status on {host}"):
+        client = await server_state(ctx).sessions.client(host)
+        status = await rec.get_recording_status(client)
+        return RecordingStatusOutput(host=client.address.key, **status.model_dump())
+
+
+@tool("recording", "Storage status and actions", read_only=False, destructive=True)
+async def storage(
+    host: Host,
+    action: Annotated[
+        rec.StorageAction,
+        Field(
+            description="status; format (erase the slot), free_up (delete oldest recordings), eject (unmount the "
+            "SD card), remove (delete paths)"
+        ),  # fmt: skip
+    ],
+    ctx: Context[Any, Any],
+    paths: Annotated[
+        list[str] | None, Field(description="For remove: files or folders as list_recordings shows them")
+    ] = None,
+    slot: Annotated[str | None, Field(description="Device path of the slot; default the one selected")] = None,
+    confirm_token: ConfirmTokenArg = None,
+) -> StorageOutput | InputRequiredResult:
+    """Storage slots (status), or a destructive action: the first call only says what would happen (slot, size,
+    files affected) and returns a confirm_token; the same call with that token acts."""
+    with tool_errors(f"storage {action} on {host}"):
+        client = await server_state(ctx).sessions.client(host)
+        key = client.address.key
+        action = rec.StorageAction(action)
+        if action == rec.StorageAction.STATUS:
+            status = await rec.get_storage_status(client)
+            return StorageOutput(host=key, action=action.value, done=True, slots=status.slots)
+        plan = await rec.plan_storage_action(client, action, paths, slot)
+        args = {"action": action.value, "slot": plan.slot, "paths": plan.paths}
+        details = plan.model_dump(mode="json", exclude={"summary", "action"})
+        decision = await require_confirmation(ctx, "storage", key, args, confirm_token, plan.summary, details)
+        if isinstance(decision, Pending):
+            return decision.input_required or StorageOutput(
+                host=key, action=action.value, done=False, plan=plan, confirmation=decision.request
+            )
+        after = await rec.run_storage_action(client, plan)
+        return StorageOutput(host=key, action=action.value, done=True, plan=plan, slots=after.slots)
+
+
+@tool("recording", "List recordings", read_only=True)
+async def list_recordings(
+    host: Host,
+    ctx: Context[Any, Any],
+    path: RecPath = "/",
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Field(ge=0)] = 0,
+) -> RecordingListOutput:
+    """One folder of the recordings (day folders at the root), newest first, with size, time and thumbnail path."""
+    with tool_errors(f"list_recordings on {host}"):
+        client = await server_state(ctx).sessions.client(host)
+        listing = await relay.list_recordings(client, path, limit, offset)
+        return RecordingListOutput(host=client.address.key, **listing.model_dump())
+
+
+@tool("recording", "Download a recording", read_only=False, idempotent=True)
+async def download_recording(
+    host: Host,
+    path: RecPath,
+    dest_dir: Annotated[str, Field(description="Local folder to save into (absolute path; created if missing)")],
+    ctx: Context[Any, Any],
+) -> DownloadOutput:
+    """Save a recording to a local folder, streamed; a broken transfer resumes, the size is checked."""
+    with tool_errors(f"download_recording {path} from {host}"):
+        client = await server_state(ctx).sessions.client(host)
+
+        async def progress(done: int, total: int | None) -> None:
+            shown = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+            await ctx.report_progress(done, total, f"downloading {path}: {shown}")
+
+        result = await relay.download_recording(client, path, dest_dir, progress=progress)
+        return DownloadOutput(host=client.address.key, **result.model_dump())
+
+
+@tool("recording", "Thumbnail of a recording", read_only=True)
+async def get_thumbnail(
+    host: Host, path: RecPath, ctx: Context[Any, Any]
+) -> Annotated[CallToolResult, ThumbnailOutput]:
+    """A small JPEG of a recording: the device's thumbnail, or a frame grabbed from the video when there is none."""
+    with tool_errors(f"get_thumbnail {path} on {host}"):
+        client = await server_state(ctx).sessions.client(host)
+        thumb = await relay.get_thumbnail(client, path)
+        out = ThumbnailOutput(
+            host=client.address.key, path=thumb.path, source=thumb.source, width=thumb.width, height=thumb.height
+        )
+        data = out.model_dump(mode="json")
+        image = Image(data=thumb.jpeg, format="jpeg").to_image_content()
+        return CallToolResult(content=[image, TextContent(type="text", text=json.dumps(data))], structured_content=data)
