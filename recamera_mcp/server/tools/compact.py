@@ -1,4 +1,5 @@
-"""Smaller tool schemas for tools/list: pydantic's generated titles dropped, optional-or-null inputs simplified.
+"""Smaller tools/list: pydantic's generated titles dropped, optional-or-null inputs simplified, descriptions on one
+line, the annotation title (a copy of the tool title) left out.
 
 An agent pays for every token of tools/list. Pydantic adds a ``title`` to every property and model ("Host",
 "loginArguments") and spells an optional argument as ``anyOf: [X, {type: null}], default: null``. Input schemas
@@ -44,6 +45,10 @@ def compact_tools(server: MCPServer[Any], names: list[str]) -> None:
         if registered is None:
             continue
         registered.parameters = compact_schema(registered.parameters, collapse_nullable=True)
+        if registered.description:  # docstring indentation costs tokens
+            registered.description = " ".join(registered.description.split())
+        if registered.annotations is not None and registered.annotations.title == registered.title:
+            registered.annotations = registered.annotations.model_copy(update={"title": None})  # said once
         meta = registered.fn_metadata
         if meta.output_schema is not None:
             meta.output_schema = compact_schema(meta.output_schema, collapse_nullable=False)
