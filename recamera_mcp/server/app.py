@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from mcp.server.mcpserver import MCPServer
 from recamera_mcp import __version__
 from recamera_mcp.client import TokenCache
 from recamera_mcp.server import tools
+from recamera_mcp.snapshot import close_warm_readers
 from recamera_mcp.server.logbridge import LogBridgeMiddleware
 from recamera_mcp.server.logbridge import install as install_log_bridge
 from recamera_mcp.server.prompts import add_prompts
@@ -47,6 +49,7 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         finally:
             live.remove(state)
             await registry.close_all()
+            await asyncio.to_thread(close_warm_readers)  # RTSP readers kept warm by snapshot(keep_warm=True)
 
     server: MCPServer[ServerState] = MCPServer(
         "recamera-mcp",
