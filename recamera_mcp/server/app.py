@@ -12,13 +12,13 @@ from mcp.server.mcpserver import MCPServer
 from recamera_mcp import __version__
 from recamera_mcp.client import TokenCache
 from recamera_mcp.server import tools
-from recamera_mcp.snapshot import close_warm_readers
 from recamera_mcp.server.logbridge import LogBridgeMiddleware
 from recamera_mcp.server.logbridge import install as install_log_bridge
 from recamera_mcp.server.prompts import add_prompts
 from recamera_mcp.server.resources import add_resources
 from recamera_mcp.server.sessions import SessionRegistry
 from recamera_mcp.server.state import ServerOptions, ServerState
+from recamera_mcp.snapshot import close_warm_readers
 
 log = logging.getLogger(__name__)
 
