@@ -21,6 +21,7 @@ import os
 import re
 import tempfile
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -98,6 +99,7 @@ class Relay:
 
     def __init__(self, client: ReCameraClient, slot: str | None = None) -> None:
         self.client = client
+        self.wanted = slot
         self.slot = slot
         self.directory: str | None = None
         self.refreshes = 0
@@ -105,7 +107,7 @@ class Relay:
     async def open(self) -> str:
         """Check the slot state, then ``RELAY``; raises :class:`StorageNotReady` with the fix when it cannot serve."""
         status = await get_storage_status(self.client)
-        slot = status.slot(self.slot)
+        slot = status.slot(self.wanted)
         if not slot.serves_files:
             raise StorageNotReady(
                 f"the recordings on {slot.dev_path} cannot be reached: the slot is {slot.state} (the relay needs "
@@ -133,7 +135,12 @@ class Relay:
             await self.open()
             return True
         old = self.directory
-        self.directory = await self._relay()
+        try:
+            self.directory = await self._relay()
+        except DeviceApiError:
+            self.slot = self.wanted  # the slot changed state or selection: look again
+            self.directory = None
+            await self.open()
         if self.directory != old:
             self.refreshes += 1
             log.info("%s: relay expired, refreshed", self.client.address.key)
@@ -186,19 +193,37 @@ class Relay:
                     f"no such file or folder: {rel}", "list_recordings shows what exists", field="paths"
                 )
             if entry.get("type") != "directory":
-                return [(rel, int(entry.get("size") or 0), _http_time(entry.get("mtime")) or 0.0)]
+                return [item for item in await self._walk(parent, 0) if item[0] == rel]
         return await self._walk(rel, depth)
 
     async def _walk(self, folder: str, depth: int) -> list[tuple[str, int, float]]:
+        """Files below ``folder``; a video's size includes its thumbnail (deleted with it)."""
         found: list[tuple[str, int, float]] = []
-        for entry in await self.listing(folder) or []:
+        entries = await self.listing(folder) or []
+        thumbs: dict[str, int] = {}
+        if any(_kind(e) == "video" for e in entries):
+            listed = await self.listing(f"{folder}/{THUMB_DIR}" if folder else THUMB_DIR) or []
+            thumbs = {e["name"]: int(e.get("size") or 0) for e in listed if e.get("type") == "file"}
+        for entry in entries:
             path = f"{folder}/{entry['name']}" if folder else entry["name"]
             if entry.get("type") == "directory":
                 if depth > 0:
                     found += await self._walk(path, depth - 1)
             elif entry.get("type") == "file":
-                found.append((path, int(entry.get("size") or 0), _http_time(entry.get("mtime")) or 0.0))
+                size = int(entry.get("size") or 0) + thumbs.get(f"{entry['name']}.thumb.jpg", 0)
+                found.append((path, size, _http_time(entry.get("mtime")) or 0.0))
         return found
+
+
+_RELAYS: weakref.WeakKeyDictionary[ReCameraClient, Relay] = weakref.WeakKeyDictionary()
+
+
+def relay_for(client: ReCameraClient) -> Relay:
+    """The client's relay of the selected slot, kept between calls (an expired one is refreshed on use)."""
+    relay = _RELAYS.get(client)
+    if relay is None:
+        relay = _RELAYS[client] = Relay(client)
+    return relay
 
 
 # ---- listing -----------------------------------------------------------------------------------------------------
@@ -244,7 +269,7 @@ async def list_recordings(
     if offset < 0:
         raise ValidationError(f"offset must be >= 0, got {offset}", "start at 0", field="offset")
     folder = normalize_relay_path(path).strip("/")
-    relay = relay or Relay(client)
+    relay = relay or relay_for(client)
     entries = await relay.listing(folder)
     if entries is None:
         raise DeviceApiError(
@@ -325,7 +350,7 @@ async def download_recording(
     final = dest / rel.rsplit("/", 1)[-1]
     part = final.with_name(final.name + ".part")
     offset = part.stat().st_size if part.exists() else 0
-    relay = relay or Relay(client)
+    relay = relay or relay_for(client)
     if relay.directory is None:
         await relay.open()
     started = time.monotonic()
@@ -455,7 +480,7 @@ async def get_thumbnail(
     """The device's ``.thumb`` JPEG of a video, else a frame grabbed from the video (OpenCV, in a worker thread);
     for a snapshot, the image itself. At most ``max_edge`` pixels on the long edge."""
     rel = _file_rel(path)
-    relay = relay or Relay(client)
+    relay = relay or relay_for(client)
     kind = _kind({"name": rel, "type": "file"})
     if kind == "image":
         status, body = await relay.get(rel)
