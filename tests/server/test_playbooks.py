@@ -15,12 +15,9 @@ from tests.server.helpers import error_text
 
 BOOKS = load_playbooks()
 
-# Tools other helpers are adding right now (issues 4-6). While one is missing from the server, the steps that use
-# it are left out of the run and the tests end as XFAIL naming it; any other missing tool is a failure.
-PENDING_TOOLS = frozenset(
-    {"discover_devices", "tune_image", "snapshot", "list_recordings", "download_recording", "get_thumbnail",
-     "get_recording_status", "storage"}
-)  # fmt: skip
+# Tools a playbook may name before they exist in the server (the steps that use them are left out and the tests
+# end as XFAIL naming them). Every tool exists now: any missing tool or argument is a failure.
+PENDING_TOOLS: frozenset[str] = frozenset()
 
 Values = Callable[[Any, Path], dict[str, Any]]
 VALUES: dict[str, Values] = {
@@ -128,6 +125,8 @@ async def test_playbook_runs_end_to_end(
                 values[var] = lookup(result.structured_content, path)
     if name == "change-setting":
         assert ("PUT", "/system/time") in cam.camera.calls()
+    if name == "recordings" and not left_out:
+        assert [p for p in tmp_path.rglob("*") if p.is_file() and p.stat().st_size > 0], "nothing was downloaded"
     if left_out:
         pytest.xfail(f"{name}: ran {ran} steps; left out (tools not in the server yet): {left_out}")
 
