@@ -92,14 +92,17 @@ async def measure(fleet: SimFleet) -> int:
         print(f"Tool list ({len(tools)} tools) and other lists, as received:")
         print(row("tools/list", tools_list, TARGETS["tools/list"]))
         missed += ["tools/list"] if tools_list > TARGETS["tools/list"] else []
-        no_output = wire(listed)
-        for item in no_output["tools"]:
-            item.pop("outputSchema", None)
-        print(row("tools/list without outputSchemas", tokens(no_output)))
+        visible = {
+            "tools": [
+                {"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in listed.tools
+            ]
+        }
+        print(row("model-visible part (name, description, inputSchema)", tokens(visible), TARGETS["tools/list"]))
         print("    largest: " + ", ".join(f"{name} {n}" for n, name in per_tool[:5]))
         for label, opts in (
-            ("  read-only", {"read_only": True}),
-            ("  toolsets=core", {"toolsets": frozenset({"core"})}),
+            ("  --no-output-schemas", {"output_schemas": False}),
+            ("  --read-only", {"read_only": True}),
+            ("  --toolsets core", {"toolsets": frozenset({"core"})}),
         ):
             async with Client(create_server(ServerOptions(credentials=options.credentials, **opts))) as trimmed:
                 print(row(f"tools/list {label.strip()}", tokens(wire(await trimmed.list_tools()))))

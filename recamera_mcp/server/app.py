@@ -60,7 +60,7 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         middleware=[LogBridgeMiddleware()],
     )
     install_log_bridge()
-    tools.add_tools(server, opts.toolsets, opts.read_only)
+    tools.add_tools(server, opts.toolsets, opts.read_only, opts.output_schemas)
     add_resources(server, lambda: live[-1] if live else None)
     add_prompts(server)
     return server

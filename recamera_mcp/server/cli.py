@@ -22,6 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"comma-separated toolsets to expose: {','.join(TOOLSETS)} (default all)",
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="device request timeout in seconds")
+    parser.add_argument(
+        "--no-output-schemas",
+        action="store_true",
+        help="results as JSON text only, no outputSchema in tools/list (halves its size)",
+    )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
 
@@ -46,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
             read_only=args.read_only,
             toolsets=parse_toolsets(args.toolsets),
             timeout_s=args.timeout,
+            output_schemas=not args.no_output_schemas,
             credentials=CredentialStore.load(),
         )
     except (ValueError, ConfigFileError) as exc:

@@ -45,7 +45,7 @@ _EXTRAS_KEY = "confirmations"
 
 ConfirmTokenArg = Annotated[
     str | None,
-    Field(description="Leave out on the first call; then the confirm_token it returned, to go ahead"),
+    Field(description="Omit first; then the confirm_token the first call returned"),
 ]
 """The ``confirm_token`` parameter of every destructive tool."""
 

@@ -19,6 +19,8 @@ class ServerOptions:
     toolsets: frozenset[str] | None = None
     """None: every toolset."""
     timeout_s: float = 10.0
+    output_schemas: bool = True
+    """False: results as JSON text only, no outputSchema in tools/list (a smaller tools/list)."""
     confirm_ttl_s: float = 300.0
     """How long a destructive tool's confirm_token stays valid (server/confirm.py)."""
     credentials: CredentialStore = field(default_factory=CredentialStore.load)

@@ -109,3 +109,15 @@ def test_cli_refuses_an_unknown_toolset(tmp_path):
     )
     assert proc.returncode == 2
     assert "bogus" in proc.stderr and "core, image, recording, ai, system, cloud" in proc.stderr
+
+
+async def test_no_output_schemas_keeps_results_as_json_text(connect, camera):
+    import json
+
+    async with connect(make_options(output_schemas=False)) as mcp:
+        tools = (await mcp.list_tools()).tools
+        assert tools and all(t.output_schema is None for t in tools)
+        result = await mcp.call_tool("get_device_status", {"host": camera.address})
+        assert not result.is_error and result.structured_content is None
+        text = " ".join(getattr(c, "text", "") for c in result.content)
+        assert json.loads(text)["serial"] == camera.camera.settings.serial

@@ -84,20 +84,16 @@ def config_area_for(path: str, params: dict[str, str] | None) -> ConfigArea | No
 async def call_api(
     host: Host,
     method: Literal["GET", "POST", "PUT", "DELETE"],
-    path: Annotated[
-        str, Field(description="Path after /cgi-bin/entry.cgi, e.g. /network/wifi-list (raw=True: from /)")
-    ],
+    path: Annotated[str, Field(description="After /cgi-bin/entry.cgi, e.g. /network/wifi-list")],
     ctx: Context[Any, Any],
-    body: Annotated[
-        Any, Field(description="JSON body for POST/PUT; for config endpoints only the fields to change")
-    ] = None,
+    body: Annotated[Any, Field(description="JSON body; for config endpoints only the fields to change")] = None,
     params: Annotated[
         dict[str, str] | None, Field(description='Query parameters, e.g. {"File-name": "x.rknn"}')
     ] = None,
-    raw: Annotated[bool, Field(description="The path is relative to the host root (e.g. /api/v1/...)")] = False,
+    raw: Annotated[bool, Field(description="path is from the host root (/api/v1/...)")] = False,
 ) -> ApiOutput:
-    """Escape hatch for endpoints without a dedicated tool (see api_reference). Config writes are done
-    read-before-write; destructive endpoints are refused here."""
+    """Escape hatch for endpoints without a dedicated tool (see api_reference). Config writes become
+    read-before-write; destructive endpoints are refused."""
     if not path.startswith("/") or ".." in path.split("/"):
         raise ToolError(f"call_api: path must start with / and contain no '..' segments, got {path!r}")
     path, _, query = path.partition("?")

@@ -49,6 +49,31 @@ def compact_tools(server: MCPServer[Any], names: list[str]) -> None:
             registered.description = " ".join(registered.description.split())
         if registered.annotations is not None and registered.annotations.title == registered.title:
             registered.annotations = registered.annotations.model_copy(update={"title": None})  # said once
+        registered.parameters = _drop_def_descriptions(registered.parameters)
         meta = registered.fn_metadata
         if meta.output_schema is not None:
-            meta.output_schema = compact_schema(meta.output_schema, collapse_nullable=False)
+            meta.output_schema = _drop_keys(compact_schema(meta.output_schema, collapse_nullable=False), "default")
+
+
+def _drop_def_descriptions(schema: dict[str, Any]) -> dict[str, Any]:
+    """Model-level descriptions of ``$defs``: each use of a model already carries its own description."""
+    defs = schema.get("$defs")
+    if not isinstance(defs, dict):
+        return schema
+    return {**schema, "$defs": {name: {k: v for k, v in d.items() if k != "description"} for name, d in defs.items()}}
+
+
+def _drop_keys(schema: Any, key: str, *, names: bool = False) -> Any:
+    """A copy without the keyword ``key`` anywhere (``default`` means nothing in an output schema).
+
+    ``names``: ``schema`` is a ``properties``/``$defs`` mapping whose keys are names, not keywords.
+    """
+    if isinstance(schema, list):
+        return [_drop_keys(item, key) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        k: _drop_keys(v, key, names=not names and k in ("properties", "$defs"))
+        for k, v in schema.items()
+        if names or k != key
+    }

@@ -14,14 +14,8 @@ from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
 
-Area = Annotated[
-    ConfigArea,
-    Field(
-        description="Which config: time, lan, http_api, ftp, serial_port, video_encode_main|sub, stream_main|sub, "
-        "osd, audio_main|sub|storage, record_global|schedule|triggers, storage, notify, inference, https"
-    ),
-]
-Reveal = Annotated[bool, Field(description="Show passwords/keys instead of ********")]
+Area = Annotated[ConfigArea, Field(description="Which config object (its endpoint: api_reference(query=area))")]
+Reveal = Annotated[bool, Field(description="Show secrets instead of ********")]
 
 
 def shape_update(
@@ -72,11 +66,11 @@ async def update_config(
         ),
     ],
     ctx: Context[Any, Any],
-    dry_run: Annotated[bool, Field(description="Show what would change; send no write")] = False,
+    dry_run: Annotated[bool, Field(description="Preview only, no write")] = False,
     reveal_secrets: Reveal = False,
 ) -> UpdateOutput:
-    """Change some fields of a config safely: reads the whole object, changes only these fields, writes it back
-    whole (a partial write would reset the rest), reads again and reports before/after of each field."""
+    """Change only the given fields: reads the whole object, merges, writes it back whole (a partial write
+    would reset the rest) and reports before/after."""
     with tool_errors(f"update_config({area}) on {host}"):
         client = await server_state(ctx).sessions.client(host)
         spec = CONFIG_AREAS[area]

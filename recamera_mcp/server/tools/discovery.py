@@ -53,19 +53,17 @@ def _span(run: list[int]) -> str:
 async def discover_devices(
     subnet: Annotated[
         str | list[str],
-        Field(description="CIDR (192.168.1.0/24), range (192.168.1.10-40), single IP, or a list of them"),
+        Field(description="CIDR, range (192.168.1.10-40), IP, or a list"),
     ],
     ctx: Context[Any, Any],
-    timeout_s: Annotated[float, Field(gt=0, le=60, description="Per-host timeout")] = 1.0,
-    port: Annotated[int, Field(ge=1, le=65535, description="HTTP port of the cameras")] = 80,
-    method: Annotated[
-        Literal["auto", "nmap", "tcp"], Field(description="Host sweep: nmap if installed, else TCP")
-    ] = "auto",
-    allow_large: Annotated[bool, Field(description="Allow more than a /16")] = False,
-    allow_public: Annotated[bool, Field(description="Allow public (non-private) addresses")] = False,
+    timeout_s: Annotated[float, Field(gt=0, le=60)] = 1.0,
+    port: Annotated[int, Field(ge=1, le=65535)] = 80,
+    method: Annotated[Literal["auto", "nmap", "tcp"], Field(description="auto: nmap if installed, else tcp")] = "auto",
+    allow_large: Annotated[bool, Field(description="Allow > /16")] = False,
+    allow_public: Annotated[bool, Field(description="Allow public addresses")] = False,
 ) -> DiscoveryOutput:
-    """Sweep a subnet fast (all hosts at once) and verify each live host with GET /system/key: only a 200 with
-    sPublicKey is a reCamera, an open port alone is not. Needs no login."""
+    """Find the reCameras of a subnet in about timeout_s: every host is probed at once and verified with
+    GET /system/key (an open port alone is not a camera). No login needed."""
 
     async def progress(done: int, total: int, message: str) -> None:
         await ctx.report_progress(done, total, message)

@@ -26,7 +26,7 @@ from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
 
-RecPath = Annotated[str, Field(description='Path inside the recordings, as list_recordings shows it ("/" = root)')]
+RecPath = Annotated[str, Field(description='As list_recordings shows it ("/": root)')]
 
 
 @tool("recording", "Start a recording now", read_only=False)

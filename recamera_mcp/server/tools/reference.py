@@ -40,13 +40,13 @@ def query_answer(query: str, section: str | None = None, limit: int = MAX_MATCHE
 
 @tool("core", "Read the camera API reference", read_only=True, open_world=False, structured_output=False)
 def api_reference(
-    section: Annotated[str | None, Field(description="A section name from the index, e.g. image")] = None,
+    section: Annotated[str | None, Field(description="From the index, e.g. image")] = None,
     query: Annotated[
         str | None, Field(description='Keywords, e.g. "white balance"; returns matching endpoints')
     ] = None,
 ) -> str:
-    """The camera's API reference in small pieces: no arguments → the index of sections; section → that
-    section; query → the few endpoints that match (within section if given)."""
+    """The camera's API reference in pieces: no arguments: the index; section: that section; query: the
+    matching endpoints."""
     section = section.strip().lower() if section and section.strip() else None
     try:
         if query and query.strip():

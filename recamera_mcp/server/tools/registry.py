@@ -73,9 +73,12 @@ def selected(toolsets: frozenset[str] | None, read_only: bool) -> list[ToolDef]:
     return [t for t in TOOLS.values() if (toolsets is None or t.toolset in toolsets) and not (read_only and t.writes)]
 
 
-def add_tools(server: MCPServer[Any], toolsets: frozenset[str] | None, read_only: bool) -> None:
+def add_tools(
+    server: MCPServer[Any], toolsets: frozenset[str] | None, read_only: bool, output_schemas: bool = True
+) -> None:
+    """Register the selected tools. ``output_schemas=False``: results come as JSON text only, and tools/list
+    carries no outputSchema (about half its tokens), for hosts that pass whole tool definitions to the model."""
     for t in selected(toolsets, read_only):
-        server.add_tool(
-            t.fn, name=t.name, title=t.title, annotations=t.annotations, structured_output=t.structured_output
-        )
+        structured = t.structured_output if output_schemas else False
+        server.add_tool(t.fn, name=t.name, title=t.title, annotations=t.annotations, structured_output=structured)
     compact_tools(server, [t.name for t in selected(toolsets, read_only)])

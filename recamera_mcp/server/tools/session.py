@@ -12,18 +12,18 @@ from recamera_mcp.server.models import LoginOutput, LogoutOutput, PasswordOutput
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 
-Host = Annotated[str, Field(description="Camera address: ip, ip:port, hostname or http(s):// URL")]
+Host = Annotated[str, Field(description="Camera ip[:port], hostname or URL")]
 
 
 @tool("core", "Log in to a camera", read_only=False, idempotent=True)
 async def login(
     host: Host,
     ctx: Context[Any, Any],
-    username: Annotated[str | None, Field(description="Default: from config/env, else admin")] = None,
-    password: Annotated[str | None, Field(description="Omit to use the server's configured credentials")] = None,
+    username: Annotated[str | None, Field(description="Default: configured, else admin")] = None,
+    password: Annotated[str | None, Field(description="Default: configured")] = None,
 ) -> LoginOutput:
-    """Log in (RSA) and keep the token for later calls. Other tools log in by themselves with the configured
-    credentials; call this to use other credentials or to check them. Never returns the token."""
+    """Log in and keep the token. Other tools log in by themselves with the configured credentials: use this
+    only for other credentials or to check them."""
     with tool_errors(f"login to {host}"):
         sessions = server_state(ctx).sessions
         session = await sessions.open(host, username, password)
@@ -72,7 +72,7 @@ async def change_password(
     ctx: Context[Any, Any],
     old_password: Annotated[str | None, Field(description="Default: the password of the current session")] = None,
 ) -> PasswordOutput:
-    """Change the device password (required first when login says must_change_password), then log in again."""
+    """Change the device password (required first when login says must_change_password)."""
     with tool_errors(f"change_password on {host}"):
         sessions = server_state(ctx).sessions
         session = sessions.get_or_none(host)
