@@ -11,12 +11,14 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 import time
 from typing import Any
 
 from mcp import Client, StdioServerParameters
-from mcp.types import ImageContent
+from mcp.types import ImageContent, TextContent
 
+from recamera_mcp.playbooks import load_playbooks, lookup, resolve_args
 from recamera_mcp.simulator import SimFleet, SimSettings
 from recamera_mcp.simulator.cli import generated_password
 
@@ -35,62 +37,65 @@ def _show(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " ..."
 
 
-def _steps(cams: list[str], subnet: str, port: int) -> list[tuple[str, str, dict[str, Any]]]:
+PLAYBOOK_ORDER = ("discover-devices", "login", "change-setting", "tune-image", "snapshot", "recordings")
+
+
+def _values(cams: list[str], subnet: str, port: int, downloads: str) -> dict[str, dict[str, Any]]:
+    """Argument values for each playbook, as a user would give them to the prompt."""
     cam = cams[0]
-    return [
-        ("Discover the cameras of the subnet", "discover_devices", {"subnet": subnet, "port": port, "timeout_s": 0.5}),
-        ("Log in (password from the server's environment)", "login", {"host": cam}),
-        ("Status in one call", "get_device_status", {"host": cam}),
-        ("Read the network config", "get_config", {"host": cam, "area": "lan"}),
-        (
-            "Preview a change (dry run, nothing written)",
-            "update_config",
-            {"host": cam, "area": "time", "changes": {"sTimezone": "Europe/Berlin"}, "dry_run": True},
-        ),
-        (
-            "Change it safely (read-before-write)",
-            "update_config",
-            {"host": cam, "area": "time", "changes": {"sTimezone": "Europe/Berlin"}},
-        ),
-        (
-            "Tune the image (scene -> edit -> adjust -> commit)",
-            "tune_image",
-            {"host": cam, "adjustment": {"iBrightness": 65}},
-        ),
-        ("Take a snapshot (120 stale frames discarded)", "snapshot", {"host": cam, "stream": "sub"}),
-        ("Recording and storage status", "get_recording_status", {"host": cam}),
-        ("Browse recordings through the relay", "list_recordings", {"host": cam, "limit": 5}),
-        ("Second camera, same session", "get_device_status", {"host": cams[-1]}),
-        ("Sessions held by the server", "list_sessions", {}),
-    ]
+    return {
+        "discover-devices": {"subnet": subnet, "port": port},
+        "login": {"host": cam},
+        "change-setting": {"host": cam, "area": "time", "changes": {"sTimezone": "Europe/Berlin"}},
+        "tune-image": {"host": cam, "brightness": 65},
+        "snapshot": {"host": cam, "stream": "sub"},
+        "recordings": {"host": cam, "dest_dir": downloads},
+    }
 
 
-async def _walk(client: Client, cams: list[str], subnet: str, port: int) -> int:
+async def _call(client: Client, number: str, tool: str, args: dict[str, Any]) -> tuple[bool, Any]:
+    print(f"[{number}] {tool}({_show(args)[1:-1]})", flush=True)
+    started = time.perf_counter()
+    result = await client.call_tool(tool, args)
+    took = time.perf_counter() - started
+    if result.is_error:
+        text = " ".join(c.text for c in result.content if isinstance(c, TextContent))
+        print(f"    <- ERROR ({took:.2f} s): {text}\n", flush=True)
+        return False, None
+    shown: Any = result.structured_content
+    if shown is None:
+        shown = " ".join(c.text for c in result.content if isinstance(c, TextContent))[:MAX_SHOWN]
+    print(f"    <- ({took:.2f} s) {_show(shown)}", flush=True)
+    for image in (c for c in result.content if isinstance(c, ImageContent)):
+        print(f"    <- image content: {image.mime_type}, {len(image.data) * 3 // 4} bytes", flush=True)
+    print(flush=True)
+    return True, result.structured_content
+
+
+async def _walk(client: Client, cams: list[str], subnet: str, port: int, downloads: str) -> int:
+    """Run every playbook's steps (the same steps its MCP prompt gives an agent), then a second camera."""
     tools = {t.name for t in (await client.list_tools()).tools}
     print(f"server offers {len(tools)} tools: {', '.join(sorted(tools))}\n", flush=True)
+    books = load_playbooks()
+    values = _values(cams, subnet, port, downloads)
     failures = 0
-    for number, (title, tool, args) in enumerate(_steps(cams, subnet, port), start=1):
-        print(f"[{number}] {title}\n    -> {tool}({_show(args)[1:-1]})", flush=True)
-        if tool not in tools:
-            print("    (this tool is not available in this build; skipped)\n", flush=True)
-            continue
-        started = time.perf_counter()
-        result = await client.call_tool(tool, args)
-        took = time.perf_counter() - started
-        if result.is_error:
-            failures += 1
-            text = " ".join(getattr(c, "text", "") for c in result.content)
-            print(f"    <- ERROR ({took:.2f} s): {text}\n", flush=True)
-            continue
-        images = [c for c in result.content if isinstance(c, ImageContent)]
-        shown = result.structured_content if result.structured_content is not None else None
-        if shown is None:
-            texts = [getattr(c, "text", "") for c in result.content if getattr(c, "type", "") == "text"]
-            shown = " ".join(texts)[:MAX_SHOWN]
-        print(f"    <- ({took:.2f} s) {_show(shown)}", flush=True)
-        for image in images:
-            print(f"    <- image content: {image.mime_type}, {len(image.data) * 3 // 4} bytes", flush=True)
-        print(flush=True)
+    for index, name in enumerate(PLAYBOOK_ORDER, start=1):
+        book = books[name]
+        print(f'=== Playbook {index}: {book.title}   (e.g. "{book.intents[0]}")', flush=True)
+        known = dict(values[name])
+        for number, step in enumerate(book.steps, start=1):
+            if step.tool not in tools:
+                print(f"[{index}.{number}] {step.tool}: not in this build; skipped\n", flush=True)
+                continue
+            ok, structured = await _call(client, f"{index}.{number}", step.tool, resolve_args(step.args, known))
+            if not ok:
+                failures += 1
+                break
+            for var, path in step.save.items():
+                known[var] = lookup(structured, path)
+    print("=== Several cameras in one session", flush=True)
+    for number, (tool, args) in enumerate([("get_device_status", {"host": cams[-1]}), ("list_sessions", {})], start=1):
+        failures += 0 if (await _call(client, f"{len(PLAYBOOK_ORDER) + 1}.{number}", tool, args))[0] else 1
     return failures
 
 
@@ -115,19 +120,21 @@ async def _main(args: argparse.Namespace) -> int:
             cams.append(device.address)
         print(f"simulated cameras: {', '.join(cams)}" + (f"  (RTSP off: {rtsp_off})" if rtsp_off else ""))
         subnet = f"{args.prefix}{args.first}-{args.first + args.cameras + 2}"
+        downloads = tempfile.mkdtemp(prefix="recamera-demo-")
         env = {**os.environ, "RECAMERA_PASSWORD": password}
         if args.in_process:
             from recamera_mcp.server import create_server
 
             os.environ["RECAMERA_PASSWORD"] = password
             async with Client(create_server()) as client:
-                failures = await _walk(client, cams, subnet, port)
+                failures = await _walk(client, cams, subnet, port, downloads)
         else:
             params = StdioServerParameters(
                 command=sys.executable, args=["-m", "recamera_mcp", "serve", "--log-level", "WARNING"], env=env
             )
             async with Client(params) as client:
-                failures = await _walk(client, cams, subnet, port)
+                failures = await _walk(client, cams, subnet, port, downloads)
+        print(f"downloads were saved in {downloads}")
         print("demo finished" + (f" with {failures} failed step(s)" if failures else ": every step succeeded"))
         return 1 if failures else 0
     finally:
