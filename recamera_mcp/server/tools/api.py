@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from recamera_mcp.client import CONFIG_AREAS, SECRET_MASK, ConfigArea
+from recamera_mcp.client._host import CGI_PREFIX
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models import ApiOutput
 from recamera_mcp.server.state import server_state
@@ -45,8 +47,25 @@ DESTRUCTIVE_STORAGE_ACTIONS = frozenset({"FORMAT", "FREE_UP", "EJECT", "REMOVE_F
 _SECRET_KEY = re.compile(r"pass(word|wd)|token|api_?key|secret", re.IGNORECASE)
 
 
+def canonical_path(path: str, raw: bool) -> tuple[str, bool]:
+    """``(path, raw)`` as the device resolves it: percent-decoded, ``.`` and empty segments dropped, and a
+    ``/cgi-bin/entry.cgi`` prefix made CGI-relative, so that no spelling of a path slips past :func:`refusal`.
+    Raises ValueError for ``..`` segments, fragments and an encoded ``?``."""
+    decoded = unquote(path)
+    segments = decoded.split("/")
+    if not decoded.startswith("/") or ".." in segments or "#" in decoded or "?" in decoded:
+        raise ValueError(f"path must start with / and contain no '..' segments, '#' or encoded '?', got {path!r}")
+    kept = [s for s in segments if s not in ("", ".")]
+    canonical = "/" + "/".join(kept) + ("/" if kept and decoded.endswith("/") else "")
+    prefix = CGI_PREFIX + "/"
+    if canonical.lower() == CGI_PREFIX or canonical.lower().startswith(prefix):
+        return "/" + canonical[len(prefix) :], False
+    return canonical, raw
+
+
 def refusal(method: str, path: str, body: Any) -> str | None:
-    """Why ``call_api`` will not send this request, or None."""
+    """Why ``call_api`` will not send this request, or None (``path`` as :func:`canonical_path` gives it)."""
+    path = path.lower()
     for m, exact, why in REFUSED_EXACT:
         if method == m and path == exact:
             return why
@@ -94,9 +113,11 @@ async def call_api(
 ) -> ApiOutput:
     """Escape hatch for endpoints without a dedicated tool (see api_reference). Config writes become
     read-before-write; destructive endpoints are refused."""
-    if not path.startswith("/") or ".." in path.split("/"):
-        raise ToolError(f"call_api: path must start with / and contain no '..' segments, got {path!r}")
     path, _, query = path.partition("?")
+    try:
+        path, raw = canonical_path(path, raw)
+    except ValueError as exc:
+        raise ToolError(f"call_api: {exc}") from None
     merged_params = dict(params or {})
     for pair in filter(None, query.split("&")):
         key, _, value = pair.partition("=")
