@@ -357,16 +357,19 @@ async def download_recording(
     total: int | None = None
     resumes = attempts = 0
     last_report = 0.0
+    just_refreshed = False  # a 404 right after a refresh is final: no endless RELAY / GET loop
     while True:
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         try:
             async with client.stream("GET", relay.url(rel), headers=headers, raw=True) as answer:
                 status = answer.status_code
                 if status == 404:
-                    if await relay.refresh():
+                    if not just_refreshed and await relay.refresh():
+                        just_refreshed = True
                         continue
                     raise DeviceApiError(f"no file {path!r} in the recordings", "list_recordings shows what exists",
                                          status_code=404)  # fmt: skip
+                just_refreshed = False
                 if status == 416:
                     match = _CONTENT_RANGE.fullmatch(answer.headers.get("content-range", ""))
                     size = int(match[4]) if match and match[4] else None
