@@ -88,6 +88,9 @@ def parse_host(text: str, default_port: int = 80) -> HostAddress:
     if not isinstance(text, str):
         raise ValidationError(f"host must be a string, got {type(text).__name__}", _HINT, field="host")
     raw = text.strip()
+    if "@" in raw:  # user:password@host: refuse without echoing what came before the @
+        shown = ("://" in raw and raw.split("://", 1)[0] + "://" or "") + "***@" + raw.rpartition("@")[2]
+        raise _bad(shown, "credentials in the host are not accepted; pass username and password separately")
     if not raw or any(c.isspace() for c in raw):
         raise _bad(text, "empty or contains spaces")
     if "://" in raw:

@@ -73,11 +73,14 @@ _TEXT_PATTERNS = (
         ),
         r"\1\2" + SECRET_MASK + r"\2",
     ),
+    # user:password@ in a URL (scheme://...@) or a bare host string (user:password@host)
+    (re.compile(r"\b([a-z][a-z0-9+.-]*://)[^\s/'\"]*@", re.IGNORECASE), r"\1***@"),
+    (re.compile(r"(?<![\w/.:@-])[^\s/'\"@:]+:[^\s/'\"]*@"), "***@"),
 )
 
 
 def redact_text(text: str) -> str:
-    """``text`` with cookie tokens, JWTs and secret-looking JSON/dict values masked."""
+    """``text`` with cookie tokens, JWTs, secret-looking JSON/dict values and URL credentials masked."""
     for pattern, replacement in _TEXT_PATTERNS:
         text = pattern.sub(replacement, text)
     return text

@@ -10,20 +10,24 @@ import pydantic
 from mcp.server.mcpserver.exceptions import ToolError
 
 from recamera_mcp.client import ReCameraError
+from recamera_mcp.client._secrets import redact_text
 
 log = logging.getLogger(__name__)
 
 
 @contextmanager
 def tool_errors(action: str) -> Iterator[None]:
-    """Map client errors (and pydantic validation errors) to :class:`ToolError` with their hint."""
+    """Map client errors (and pydantic validation errors) to :class:`ToolError` with their hint.
+
+    ``action`` usually quotes the agent's ``host``: credentials typed into it are masked (:func:`redact_text`)."""
+    action = redact_text(action)
     try:
         yield
     except ToolError:
         raise
     except ReCameraError as exc:
         log.info("%s failed: %s", action, type(exc).__name__)
-        raise ToolError(f"{action} failed: {exc}") from None
+        raise ToolError(redact_text(f"{action} failed: {exc}")) from None
     except pydantic.ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"
@@ -31,4 +35,4 @@ def tool_errors(action: str) -> Iterator[None]:
         )
         raise ToolError(f"{action}: invalid input: {problems}") from None
     except ValueError as exc:
-        raise ToolError(f"{action}: {exc}") from None
+        raise ToolError(redact_text(f"{action}: {exc}")) from None

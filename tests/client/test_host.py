@@ -47,3 +47,12 @@ def test_default_port_and_non_string():
     assert parse_host("10.0.0.9", default_port=8080).key == "10.0.0.9:8080"
     with pytest.raises(ValidationError):
         parse_host(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text", ["http://admin:Hunter#22@10.0.0.2", "http://admin:Hunter22@10.0.0.2:80", "admin:Hunter22@10.0.0.2"]
+)
+def test_credentials_in_the_host_are_refused_without_echoing_them(text):
+    with pytest.raises(ValidationError) as info:
+        parse_host(text)
+    assert "Hunter" not in str(info.value) and "credentials" in str(info.value)
