@@ -22,30 +22,13 @@ from mcp.server.mcpserver.resources import TextResource
 
 from recamera_mcp import reference
 from recamera_mcp.playbooks import load_playbooks
-from recamera_mcp.server.models import SessionInfo, SessionList
+from recamera_mcp.server.models import SessionList
 from recamera_mcp.server.state import ServerState
+from recamera_mcp.server.tools.session import session_list
 from recamera_mcp.server.tools.status import get_device_status
 
 MARKDOWN = "text/markdown"
 JSON = "application/json"
-
-
-def session_list(state: ServerState) -> SessionList:
-    """The sessions the server holds, as ``list_sessions`` reports them."""
-    return SessionList(
-        sessions=[
-            SessionInfo(
-                host=s.client.address.key,
-                base_url=s.client.address.base_url,
-                username=s.client.username,
-                logged_in=s.client.logged_in,
-                must_change_password=s.client.must_change_password,
-                credential_source=s.credential_source,
-                blocked=s.blocked,
-            )
-            for s in state.sessions.all()
-        ]
-    )
 
 
 def add_resources(server: MCPServer[Any], current_state: Callable[[], ServerState | None]) -> None:

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models import LoginOutput, LogoutOutput, PasswordOutput, SessionInfo, SessionList
-from recamera_mcp.server.state import server_state
+from recamera_mcp.server.state import ServerState, server_state
 from recamera_mcp.server.tools.registry import tool
 
 Host = Annotated[str, Field(description="Camera ip[:port], hostname or URL")]
@@ -46,9 +46,8 @@ async def logout(host: Host, ctx: Context[Any, Any]) -> LogoutOutput:
         return LogoutOutput(host=host, had_session=had)
 
 
-@tool("core", "List camera sessions", read_only=True, open_world=False)
-async def list_sessions(ctx: Context[Any, Any]) -> SessionList:
-    """The cameras this server holds sessions for, and whether each is logged in."""
+def session_list(state: ServerState) -> SessionList:
+    """The sessions the server holds (``list_sessions`` and the ``recamera://devices`` resource)."""
     return SessionList(
         sessions=[
             SessionInfo(
@@ -60,9 +59,15 @@ async def list_sessions(ctx: Context[Any, Any]) -> SessionList:
                 credential_source=s.credential_source,
                 blocked=s.blocked,
             )
-            for s in server_state(ctx).sessions.all()
+            for s in state.sessions.all()
         ]
     )
+
+
+@tool("core", "List camera sessions", read_only=True, open_world=False)
+async def list_sessions(ctx: Context[Any, Any]) -> SessionList:
+    """The cameras this server holds sessions for, and whether each is logged in."""
+    return session_list(server_state(ctx))
 
 
 @tool("core", "Change the camera password", read_only=False, destructive=True)
