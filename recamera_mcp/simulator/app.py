@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from recamera_mcp.simulator import routes
 from recamera_mcp.simulator.errors import SimError
 from recamera_mcp.simulator.routes.auth import PASSWORD_CHANGE_PATHS
-from recamera_mcp.simulator.routes.common import CGI_BASE, device_of, error_response
+from recamera_mcp.simulator.routes.common import CGI_BASE, device_of, error_response, parse_json
 from recamera_mcp.simulator.state import DeviceState, LoggedRequest
 
 log = logging.getLogger(__name__)
@@ -201,7 +201,7 @@ class DeviceGate:
         if not body or body[:1] not in (b"{", b"["):
             return None
         try:
-            return json.loads(body)
+            return parse_json(body)
         except (ValueError, UnicodeDecodeError):
             return None
 
@@ -235,14 +235,33 @@ class DeviceGate:
 
 
 # ---- the simulator's control surface -------------------------------------------------------------------------
+def _count(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+_FAULT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "latency_s": (_count, "a number of seconds >= 0"),
+    "fail_next": (_whole, "an integer >= 0"),
+    "fail_status": (lambda v: _whole(v) and 400 <= v <= 599, "an HTTP error status 400-599"),
+    "drop_next": (_whole, "an integer >= 0"),
+    "malformed_next": (_whole, "an integer >= 0"),
+    "only_path": (lambda v: v is None or isinstance(v, str), "a string or null"),
+}
+"""Type checks of the fault switches set over HTTP (a wrong type would break every later request)."""
+
+
 async def _control_faults(request: Request) -> Response:
     """``POST /__sim__/faults``: set fault switches or fire area faults; ``GET`` reads the switches."""
     state = device_of(request)
     if request.method == "GET":
         return JSONResponse(state.faults.__dict__)
     try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
+        body = parse_json(await request.body() or b"{}")
+    except (ValueError, UnicodeDecodeError):
         return JSONResponse({"code": 400, "message": "malformed JSON"}, status_code=400)
     if not isinstance(body, dict):
         return JSONResponse({"code": 400, "message": "a JSON object is expected"}, status_code=400)
@@ -251,17 +270,21 @@ async def _control_faults(request: Request) -> Response:
         "expire_tokens": state.expire_tokens,
         **{name: functools.partial(fn, state) for name, fn in routes.area_faults().items()},
     }
+    for key, value in body.items():  # check everything before applying anything
+        if key not in actions and key != "reboot_s" and key not in _FAULT_CHECKS:
+            known = sorted([*state.faults.__dict__, *actions, "reboot_s"])
+            return JSONResponse({"code": 400, "message": f"unknown fault {key!r}; known: {known}"}, status_code=400)
+        check, hint = _FAULT_CHECKS.get(key, (_count, "a number >= 0"))
+        if key not in actions and not check(value):
+            return JSONResponse({"code": 400, "message": f"fault {key!r} must be {hint}"}, status_code=400)
     for key, value in body.items():
         if key == "reboot_s":
             state.reboot(float(value))
         elif key in actions:
             if value:
                 actions[key]()
-        elif hasattr(state.faults, key):
-            setattr(state.faults, key, value)
         else:
-            known = sorted([*state.faults.__dict__, *actions, "reboot_s"])
-            return JSONResponse({"code": 400, "message": f"unknown fault {key!r}; known: {known}"}, status_code=400)
+            setattr(state.faults, key, value)
     return JSONResponse({"code": 0, "message": "success", "faults": state.faults.__dict__})
 
 

@@ -75,3 +75,31 @@ def test_unknown_paths_and_methods_answer_json_errors(camera):
             assert bad.status_code == 400 and 10000 <= bad.json()["code"] < 20000, body
     plain = httpx.get(camera.url + CGI + "/network/lan")
     assert plain.status_code == 401
+
+
+def test_nan_infinity_and_deep_nesting_are_malformed_json_and_nothing_breaks(camera):
+    with raw_session(camera.url) as http:
+        bodies = (
+            b'{"category": "Detection", "metrics": {"iou": NaN}}',
+            b'{"category": "Detection", "metrics": {"iou": 1e999}}',
+            b'{"category": "Detection", "metrics": {"iou": -Infinity}}',
+            b"[" * 100_000 + b"]" * 100_000,
+            b'{"category": "Detection", "metrics": ' + b'{"a": ' * 40 + b"1" + b"}" * 40 + b"}",
+        )
+        for body in bodies:
+            bad = http.post("/model/info", params={"File-name": "mobilenet_cls.rknn"}, content=body)
+            assert bad.status_code == 400 and bad.json()["code"] == 40022, body[:40]
+            assert "malformed JSON" in bad.json()["message"]
+        assert http.get("/model/list").status_code == 200, "nothing unserialisable was stored"
+    assert [entry.status for entry in camera.camera.log[-6:]] == [400] * 5 + [200]
+
+
+def test_fault_switches_over_http_are_type_checked_before_any_is_set(camera):
+    control = httpx.Client(base_url=camera.url + "/__sim__", timeout=5)
+    for body in ({"latency_s": "1"}, {"fail_next": 1.5}, {"fail_status": 200}, {"only_path": 3}, {"reboot_s": "x"}):
+        answer = control.post("/faults", json={"drop_next": 2, **body})
+        assert answer.status_code == 400 and "must be" in answer.json()["message"], body
+    assert control.get("/faults").json()["drop_next"] == 0, "a refused request sets nothing"
+    with raw_session(camera.url) as http:
+        assert http.get("/system/device-info").status_code == 200
+    control.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
@@ -12,6 +13,42 @@ from recamera_mcp.simulator.errors import Module, SimError, invalid
 from recamera_mcp.simulator.state import DeviceState
 
 CGI_BASE = "/cgi-bin/entry.cgi"
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of objects/arrays a request body may have (the device's objects need 5)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _too_deep(value: Any) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Strict JSON, as the device's parser takes it: no ``NaN``/``Infinity``, no float overflow, nesting at most
+    :data:`MAX_JSON_DEPTH`. Raises ValueError (UnicodeDecodeError for bad bytes) for anything else."""
+    try:
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+    if _too_deep(value):
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
 
 
 def device_of(conn: HTTPConnection) -> DeviceState:
@@ -28,7 +65,7 @@ async def read_json(request: Request, module: Module, *, allow_empty: bool = Fal
             return {}
         raise invalid(module, "Bad Request: empty body, a JSON object is expected")
     try:
-        return json.loads(raw)
+        return parse_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise invalid(module, f"Bad Request: malformed JSON ({exc.__class__.__name__})") from exc
 
