@@ -27,7 +27,7 @@ async def login(
     with tool_errors(f"login to {host}"):
         sessions = server_state(ctx).sessions
         session = await sessions.open(host, username, password)
-        result = await session.client.login()
+        result = await session.client.login(force=password is not None)  # a cached token does not check a password
         return LoginOutput(
             host=session.client.address.key,
             logged_in=result.logged_in,
