@@ -62,6 +62,9 @@ class SimDevice:
     """The camera's RTSP server process, when started with ``add_camera(..., rtsp=True)``."""
     cloud: CloudState | None = field(default=None, repr=False)
     """The SenseCraft cloud's state, for a host started with :meth:`SimFleet.add_cloud`."""
+    _reboot: asyncio.Task[None] | None = field(default=None, repr=False)
+    _closed: bool = field(default=False, repr=False)
+    """Set once the host is removed or the fleet stops: a reboot must not bring it back."""
 
     @property
     def url(self) -> str:
@@ -100,7 +103,7 @@ class SimFleet:
         if not self._started:
             return
         with contextlib.suppress(Exception):
-            self._run(self._stop_all(), timeout=15)
+            self._run(self._shutdown_all(), timeout=15)
         for device in self.devices:
             self._stop_rtsp(device)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -139,7 +142,7 @@ class SimFleet:
             except BaseException:
                 sock.close()
                 raise
-        state.reboot_hook = lambda seconds: self._schedule(self._reboot(device, seconds))
+        state.reboot_hook = lambda seconds: self._schedule(self._begin_reboot(device, seconds))
         try:
             self._run(self._serve(device, sock))
         except BaseException:
@@ -193,7 +196,7 @@ class SimFleet:
     def remove(self, device: SimDevice) -> None:
         """Stop one host."""
         try:
-            self._run(self._stop(device))
+            self._run(self._shutdown(device))
         finally:
             self._stop_rtsp(device)
         self.devices.remove(device)
@@ -273,14 +276,47 @@ class SimFleet:
         if device._server is not None and device._task is not None:
             device._server.should_exit = True
             device._server.force_exit = True
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(device._task, 5)
+            # asyncio.wait, not wait_for: a caller cancelled meanwhile (a reboot being cancelled) must not cancel
+            # the server mid-shutdown, so that a later _stop still finds it finishing normally.
+            done, _ = await asyncio.wait({device._task}, timeout=5)
+            if not done:
+                device._task.cancel()
 
-    async def _stop_all(self) -> None:
-        await asyncio.gather(*(self._stop(d) for d in self.devices), return_exceptions=True)
+    async def _shutdown(self, device: SimDevice) -> None:
+        """Stop a host for good: a reboot in progress is cancelled first, so it cannot bring the host back."""
+        device._closed = True
+        reboot = device._reboot
+        if reboot is not None and reboot is not asyncio.current_task():
+            reboot.cancel()
+            with contextlib.suppress(BaseException):
+                await reboot
+        await self._stop(device)
+
+    async def _shutdown_all(self) -> None:
+        await asyncio.gather(*(self._shutdown(d) for d in self.devices), return_exceptions=True)
+
+    async def _begin_reboot(self, device: SimDevice, seconds: float) -> None:
+        if device._closed or (device._reboot is not None and not device._reboot.done()):
+            return  # removed, or already rebooting
+        device._reboot = asyncio.create_task(self._reboot(device, seconds))
 
     async def _reboot(self, device: SimDevice, seconds: float) -> None:
+        """Down for ``seconds`` (HTTP and RTSP: connection refused), then back up."""
+        loop = asyncio.get_running_loop()
         await asyncio.sleep(0.1)  # let the answer to POST /system/reboot reach the client
         await self._stop(device)
+        feed = device.rtsp
+        if feed is not None:
+            await loop.run_in_executor(None, feed.stop)
         await asyncio.sleep(seconds)
+        if feed is not None:
+            starting = loop.run_in_executor(None, feed.start)
+            try:
+                await asyncio.shield(starting)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await starting  # let it finish, so that the caller's stop() finds the process
+                raise
+            except RuntimeError as exc:
+                log.warning("RTSP of %s did not come back after the reboot: %s", device.address, exc)
         await self._serve(device, bind_socket(device.host, device.port))

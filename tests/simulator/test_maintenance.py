@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -11,6 +12,7 @@ from collections.abc import Callable
 
 import httpx
 
+from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.testing import CGI, PASSWORD, raw_login, raw_session
 
 FW = "/system/firmware-upgrade"
@@ -69,6 +71,18 @@ def test_reboot_goes_down_then_back_with_sessions_invalidated(make_camera):
         stale = http.get("/system/device-info")
         assert stale.status_code == 401 and stale.json()["code"] == 401
     assert raw_login(cam.url)[0]["iAuth"] == 1
+
+
+def test_a_camera_removed_while_rebooting_stays_gone(sim_fleet):
+    cam = sim_fleet.add_camera("127.0.0.1", 0, SimSettings(password=PASSWORD, reboot_s=0.3))
+    cam.camera.reboot()
+    wait_for(lambda: not is_up(cam.url))
+    sim_fleet.remove(cam)
+    reboot = cam._reboot
+    assert reboot is not None and reboot.cancelled(), "the reboot was cancelled, not left to bring the camera back"
+    cam.camera.reboot()  # a late reboot request (e.g. from a background task) must not start another one
+    sim_fleet._run(asyncio.sleep(0))  # the loop has handled the request scheduled before this
+    assert cam._reboot is reboot and not is_up(cam.url)
 
 
 def test_factory_reset_is_two_phase(make_camera):

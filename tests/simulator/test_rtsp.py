@@ -128,6 +128,33 @@ def test_removing_the_camera_stops_its_server(sim_fleet: Any) -> None:
     assert process.poll() is not None
 
 
+def test_reboot_takes_the_rtsp_feed_down_and_brings_it_back(sim_fleet: Any) -> None:
+    if (reason := rtsp_available()) is not None:
+        pytest.skip(f"RTSP off: {reason}")
+    settings = SimSettings(rtsp_port=0, reboot_s=0.5)
+    device = sim_fleet.add_camera("127.0.0.1", 0, settings, rtsp=True)
+    try:
+        feed = device.rtsp
+        assert feed is not None and feed.process is not None
+        before, port = feed.process, feed.port
+        device.camera.reboot()
+        deadline = time.monotonic() + 10
+        while before.poll() is None:
+            assert time.monotonic() < deadline, "the RTSP server kept running through the reboot"
+            time.sleep(0.02)
+        while not (feed.running and device.up.is_set()):
+            assert time.monotonic() < deadline, "the RTSP server did not come back"
+            time.sleep(0.02)
+        assert feed.port == port and feed.process is not before
+        cap = open_capture(feed.url("main"))
+        try:
+            assert read_counter(cap)[0] == (0, True)
+        finally:
+            cap.release()
+    finally:
+        sim_fleet.remove(device)
+
+
 def test_feed_on_a_taken_port_fails_clearly(rtsp_camera: SimDevice) -> None:
     assert rtsp_camera.rtsp is not None
     with pytest.raises(RuntimeError, match="did not start"):
