@@ -212,6 +212,26 @@ async def test_terminal_pause_holds_output_until_resume(camera):
         await ws.close()
 
 
+async def test_terminal_survives_garbage_frames(camera):
+    ws = await open_terminal(camera)
+    try:
+        for frame in (
+            b'1{"columns": {}, "rows": [1]}',
+            b'1{"columns": "wide"}',
+            b'1{"rows": 1e999}',
+            b"1[" + b"[" * 5000,
+            b"1\xff\xfe",
+            b"1[1, 2]",
+            b"9unknown command",
+            b"0\xff\xfe\x1b[999;999;999H",
+            "0text frame, not binary\x15",
+        ):
+            await ws.send(frame)
+        assert "still alive\r\n" in await run_command(ws, "echo still alive")
+    finally:
+        await ws.close()
+
+
 async def test_terminal_bad_first_message_is_a_policy_violation(camera):
     async with connect(
         ws_url(camera, "/ws/system/terminal"), additional_headers=cookie(camera), subprotocols=["tty"]

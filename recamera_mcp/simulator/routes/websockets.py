@@ -31,7 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from recamera_mcp.simulator.fakeshell import HOSTNAME, FakeShell
 from recamera_mcp.simulator.routes.ai_state import active_inference, ai_state
-from recamera_mcp.simulator.routes.common import device_of
+from recamera_mcp.simulator.routes.common import device_of, parse_json
 from recamera_mcp.simulator.state import DeviceState
 
 FRAME_W, FRAME_H = 1920.0, 1080.0
@@ -326,10 +326,10 @@ async def system_terminal(websocket: WebSocket) -> None:
         if raw[:1] != b"{":
             continue
         try:
-            hello = json.loads(raw)
+            hello = parse_json(raw)
         except (ValueError, UnicodeDecodeError):
             hello = None
-        if not isinstance(hello, dict) or not isinstance(hello.get("columns", 0), int):
+        if not isinstance(hello, dict) or not all(isinstance(hello.get(k, 0), int) for k in ("columns", "rows")):
             await websocket.close(POLICY_VIOLATION, "invalid initial message")
             return
         break
@@ -360,8 +360,9 @@ async def system_terminal(websocket: WebSocket) -> None:
             if command == INPUT:
                 await emit(shell.feed(payload))
             elif command == RESIZE_TERMINAL:
-                with contextlib.suppress(ValueError, UnicodeDecodeError, AttributeError):
-                    size.update({k: int(v) for k, v in json.loads(payload).items() if k in size})
+                # a malformed resize is ignored, as ttyd does; it must not end the session
+                with contextlib.suppress(ValueError, UnicodeDecodeError, AttributeError, TypeError):
+                    size.update({k: int(v) for k, v in parse_json(payload).items() if k in size})
             elif command == PAUSE:
                 paused = True
             elif command == RESUME:
