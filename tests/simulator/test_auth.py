@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from recamera_mcp.simulator.testing import CGI, PASSWORD, USERNAME, encrypt_password, raw_login, raw_session
@@ -49,6 +51,23 @@ def test_lockout_after_five_failures_by_client_ip(make_camera):
     assert body["iStatus"] == -3 and body["sWaittime"] > 0 and token is None
     body, token = raw_login(cam.url, PASSWORD)
     assert body["iStatus"] == -3 and token is None, "the right password is refused while locked"
+
+
+def test_lockout_is_per_client_ip_and_ends_after_lockout_s(make_camera):
+    cam = make_camera(lockout_s=0.3)
+    for _ in range(5):
+        assert raw_login(cam.url, "wrong")[0]["iStatus"] in (-1, -3)
+    assert raw_login(cam.url)[0]["iStatus"] == -3
+    other = httpx.HTTPTransport(local_address="127.0.0.2")
+    with httpx.Client(base_url=cam.url + CGI, transport=other, timeout=10) as http:
+        pem = http.get("/system/key").json()["sPublicKey"]
+        body = {"sUserName": USERNAME, "sPassword": encrypt_password(pem, PASSWORD)}
+        assert http.post("/system/login", json=body).json()["iAuth"] == 1, "another client address is not locked"
+    deadline = time.monotonic() + 5
+    while (answer := raw_login(cam.url))[0]["iStatus"] == -3:
+        assert time.monotonic() < deadline, "the lockout never ended"
+        time.sleep(0.05)
+    assert answer[0]["iAuth"] == 1 and answer[1]
 
 
 def test_factory_device_requires_password_change(make_camera):
