@@ -105,6 +105,21 @@ def test_upload_md5_mismatch_incomplete_and_limits(make_camera):
         assert again.json()["message"] == "Upload session not found"
 
 
+def test_upload_numbers_that_are_no_numbers_are_refused(http):
+    huge = "9" * 5000  # more digits than int() converts
+    for headers in ({"File-Size": huge}, {"File-Size": "-5"}, {"File-Size": "5 5"}, {"File-Size": "0x10"}):
+        answer = http.post("/model/upload", params={"upload-type": "resumable"}, headers=headers)
+        assert answer.status_code == 400 and "File-Size must be" in answer.json()["message"], headers
+    upload_id = begin(http, 10)
+    for params in ({"id": huge}, {"start": huge, "File-name": "a.rknn", "md5sum": "0" * 32}):
+        answer = http.post("/model/upload", params=params, content=b"ab")
+        assert answer.status_code == 400 and f"{next(iter(params))} must be" in answer.json()["message"], params
+    for header in (f"bytes 0-1/{huge}", f"bytes 0-{huge}/10", "items 0-1/10", "bytes 0-1/10, bytes 2-3/10"):
+        answer = http.post("/model/upload", params={"id": upload_id}, content=b"ab", headers={"Content-Range": header})
+        assert answer.status_code == 400 and "Content-Range" in answer.json()["message"], header
+    assert status_query(http, upload_id, 10).headers.get("Range") is None, "nothing was written"
+
+
 def test_model_info_rules_and_delete(http):
     blob = b"model-bytes"
     upload_id = begin(http, len(blob))

@@ -36,8 +36,10 @@ from recamera_mcp.simulator.state import DeviceState
 
 MAX_SESSIONS = 8
 ENOSPC = 28
-_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)(?:/(\d+|\*))?")
-_QUERY = re.compile(r"bytes\s+\*/(\d+|\*)")
+_INT = re.compile(r"[0-9]{1,18}")
+"""A byte count or id: ASCII digits, at most 18 (a longer number is no size, and would not even convert)."""
+_RANGE = re.compile(r"bytes\s+([0-9]{1,18})-([0-9]{1,18})(?:/([0-9]{1,18}|\*))?")
+_QUERY = re.compile(r"bytes\s+\*/([0-9]{1,18}|\*)")
 _MD5 = re.compile(r"[0-9a-fA-F]{32}")
 
 Finisher = Callable[[DeviceState, Request, "Upload"], Awaitable[Response]]
@@ -110,7 +112,7 @@ def _progress(upload: Upload) -> Response:
 
 
 def _int_param(module: Module, value: str | None, name: str) -> int:
-    if value is None or not value.strip().isdigit():
+    if value is None or _INT.fullmatch(value.strip()) is None:
         raise invalid(module, f"Invalid parameter type: {name} must be a non-negative integer")
     return int(value)
 
@@ -134,8 +136,8 @@ async def _begin(state: DeviceState, request: Request, module: Module, kind: str
     return JSONResponse({"code": 0, "message": "success"}, headers={"File-Id": str(upload.id)})
 
 
-def _session(state: DeviceState, module: Module, kind: str, raw_id: str | None) -> Upload:
-    upload_id = _int_param(module, raw_id, "id") if raw_id is not None else None
+def _session(state: DeviceState, module: Module, kind: str, raw_id: str | None, name: str = "id") -> Upload:
+    upload_id = _int_param(module, raw_id, name) if raw_id is not None else None
     if upload_id is None:
         raise invalid(module, "Invalid upload session id")
     upload = uploads_of(state).sessions.get(upload_id)
@@ -190,7 +192,7 @@ def _md5_of(path: Path) -> str:
 
 
 async def _finish(state: DeviceState, request: Request, module: Module, kind: str, finish: Finisher) -> Response:
-    upload = _session(state, module, kind, request.query_params.get("start"))
+    upload = _session(state, module, kind, request.query_params.get("start"), "start")
     md5sum = request.query_params.get("md5sum")
     if not md5sum:
         raise invalid(module, "Missing md5sum parameter")
