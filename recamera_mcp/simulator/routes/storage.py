@@ -173,11 +173,14 @@ async def relay_get(request: Request) -> Response:
         if rel.startswith("/") or "\x00" in rel or "\\" in rel or ".." in parts or "." in parts:
             return _problem(400, "Bad Request: the path must stay inside the relay directory")
         return _problem(404, "Not Found")
-    if target.is_dir():
-        if rel and not rel.endswith("/"):
-            return RedirectResponse(request.url.path + "/", status_code=301)
-        return JSONResponse(autoindex(target))
-    if not target.is_file() or rel.endswith("/"):
+    try:
+        if target.is_dir():
+            if rel and not rel.endswith("/"):
+                return RedirectResponse(request.url.path + "/", status_code=301)
+            return JSONResponse(autoindex(target))
+        if not target.is_file() or rel.endswith("/"):
+            return _problem(404, "Not Found")
+    except OSError:  # a name too long, ...: nginx answers 404 to what it cannot open
         return _problem(404, "Not Found")
     media_type = MEDIA_TYPES.get(target.suffix.lower(), "application/octet-stream")
     return FileResponse(target, media_type=media_type)
