@@ -39,6 +39,7 @@ from recamera_mcp.client._errors import (
     MustChangePassword,
     NotAReCamera,
     NotSupported,
+    ReCameraError,
     TokenRejected,
     ValidationError,
     WrongCredentials,
@@ -347,8 +348,9 @@ class ReCameraClient:
         problem = password_problem(new_password)
         if problem is not None:
             raise ValidationError(problem, "choose a stronger password", field="new_password")
-        if self._password is None:
-            self._password = old
+        borrowed = self._password is None
+        if borrowed:
+            self._password = old  # lets request() log in for the PUT; dropped again if the device refuses it
         key = load_public_key(await self.get_public_key())
         body = {
             "sUserName": self._user,
@@ -357,7 +359,11 @@ class ReCameraClient:
         }
         try:
             await self.request("PUT", "/system/password", json=body)
-        except DeviceApiError as exc:
+        except ReCameraError as exc:
+            if borrowed:
+                self._password = None
+            if not isinstance(exc, DeviceApiError):
+                raise
             text = (exc.device_message or "").lower()
             if "old password" in text:
                 raise WrongCredentials(
