@@ -41,6 +41,8 @@ class SessionRegistry:
     timeout_s: float = 10.0
     token_cache: TokenCache | None = None
     _sessions: dict[str, Session] = field(default_factory=dict)
+    _retired: list[ReCameraClient] = field(default_factory=list)
+    """Clients replaced by a new login: calls still running on them finish; they are closed at shutdown."""
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def _new(self, host: str, username: str | None, password: str | None) -> Session:
@@ -66,16 +68,26 @@ class SessionRegistry:
         async with self._lock:
             old = self._sessions.pop(session.client.address.key, None)
             self._sessions[session.client.address.key] = session
-        if old is not None:
-            await old.client.close()
+            if old is not None:
+                self._retired.append(old.client)
+        return session
+
+    async def _get_or_open(self, host: str) -> Session:
+        key = parse_host(host).key
+        session = self._sessions.get(key)
+        if session is not None:
+            return session
+        candidate = self._new(host, None, None)
+        async with self._lock:  # concurrent first calls for one host share one client
+            session = self._sessions.setdefault(key, candidate)
+        if session is not candidate:
+            await candidate.client.close()
         return session
 
     async def client(self, host: str) -> ReCameraClient:
         """The logged-in client for ``host``; logs in with the configured credentials on first use."""
         key = parse_host(host).key
-        session = self._sessions.get(key)
-        if session is None:
-            session = await self.open(host)
+        session = await self._get_or_open(host)
         if session.blocked is not None:
             raise ToolError(session.blocked)
         if not session.client.logged_in:
@@ -115,6 +127,7 @@ class SessionRegistry:
         return list(self._sessions.values())
 
     async def close_all(self) -> None:
-        sessions = list(self._sessions.values())
+        clients = [s.client for s in self._sessions.values()] + self._retired
         self._sessions.clear()
-        await asyncio.gather(*(s.client.close() for s in sessions), return_exceptions=True)
+        self._retired.clear()
+        await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
