@@ -34,12 +34,13 @@ class _Call:
 
     def send(self, record: logging.LogRecord) -> None:
         level: LoggingLevel = _LEVELS.get(record.levelno, "critical" if record.levelno > logging.ERROR else "info")
+        loop = asyncio.get_running_loop()  # raises in a worker thread, before any coroutine exists
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MCPDeprecationWarning)  # deliberate: legacy clients still show these
             coroutine = self.ctx.session.send_log_message(
                 level=level, data=record.getMessage(), logger=record.name, related_request_id=self.ctx.request_id
             )
-        self.pending.append(asyncio.get_running_loop().create_task(coroutine))
+        self.pending.append(loop.create_task(coroutine))
 
 
 class ToolLogHandler(logging.Handler):

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from recamera_mcp.client import CONFIG_AREAS, SECRET_MASK, ConfigArea
 from recamera_mcp.client._host import CGI_PREFIX
+from recamera_mcp.client._secrets import redact_text
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models import ApiOutput
 from recamera_mcp.server.state import server_state
@@ -144,7 +145,7 @@ async def call_api(
             if len(text) > MAX_TEXT:
                 shown = text[:MAX_TEXT] + f"... ({len(text)} characters in all; narrow the request)"
         elif content_type.startswith("text/"):
-            shown = response.text[:MAX_TEXT]
+            shown = redact_text(response.text[:MAX_TEXT])
         else:
             shown = f"<{len(response.content)} bytes of {content_type or 'binary data'}>"
         return ApiOutput(
