@@ -12,6 +12,7 @@ from mcp.server.mcpserver import MCPServer
 from recamera_mcp import __version__
 from recamera_mcp.client import TokenCache
 from recamera_mcp.server import tools
+from recamera_mcp.server.errors import ArgumentErrorRedaction
 from recamera_mcp.server.logbridge import LogBridgeMiddleware
 from recamera_mcp.server.logbridge import install as install_log_bridge
 from recamera_mcp.server.prompts import add_prompts
@@ -57,7 +58,7 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
-        middleware=[LogBridgeMiddleware()],
+        middleware=[ArgumentErrorRedaction(), LogBridgeMiddleware()],
     )
     install_log_bridge()
     tools.add_tools(server, opts.toolsets, opts.read_only, opts.output_schemas)

@@ -61,3 +61,11 @@ async def test_log_records_reach_legacy_clients_as_notifications_without_secrets
         await client.call_tool("login", {"host": cam.address, "password": "Wrong#" + PASSWORD})
     assert any("login" in m for m in messages), messages
     assert not any(PASSWORD in m or "eyJ" in m for m in messages)
+
+
+async def test_argument_type_errors_do_not_quote_the_value(connect):
+    async with connect() as client:
+        result = await client.call_tool("login", {"host": "127.0.0.1:9", "password": 918273645})
+    text = error_text(result)
+    assert result.is_error and "password" in text and "valid string" in text
+    assert "918273645" not in text
