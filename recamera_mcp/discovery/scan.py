@@ -17,7 +17,8 @@ Enumeration: ``tcp`` is an asyncio connect sweep (``concurrency`` workers pullin
 so memory stays flat); each open host is verified right away by the same worker, so a /24 takes about one
 ``timeout_s``. ``nmap`` runs ``nmap -n -p PORT --open`` as a subprocess (``-Pn`` for loopback, where nmap's host
 discovery calls every address up), parses its XML with python-nmap, then verifies the open hosts; cancelling
-kills the nmap process. ``auto`` picks nmap when the binary is on PATH, else tcp. All verification requests share
+kills the nmap process. ``auto`` picks nmap when the binary is on PATH, else tcp, and tcp for loopback-only
+targets (nmap can tell nothing there that the connect sweep does not, and it is slower). All verification requests share
 one ``httpx.AsyncClient`` (TLS verification off: the camera's certificate is self-signed).
 """
 
@@ -293,9 +294,12 @@ async def _nmap_open_hosts(targets: TargetSet, port: int, timeout_s: float, trac
     return sorted(found)
 
 
-def resolve_method(method: str) -> Literal["nmap", "tcp"]:
-    """``auto`` → ``nmap`` when the binary is on PATH, else ``tcp``."""
+def resolve_method(method: str, targets: TargetSet | None = None) -> Literal["nmap", "tcp"]:
+    """``auto`` → ``nmap`` when the binary is on PATH, else ``tcp``; and ``tcp`` for loopback-only targets, where
+    nmap's host discovery calls every address up without a probe and only adds a slower port scan."""
     if method == "auto":
+        if targets is not None and targets.all_loopback:
+            return "tcp"
         return "nmap" if shutil.which("nmap") else "tcp"
     if method in ("nmap", "tcp"):
         return "nmap" if method == "nmap" else "tcp"
@@ -325,7 +329,7 @@ async def discover(
     if concurrency < 1:
         raise DiscoveryError(f"concurrency must be ≥ 1, not {concurrency}")
     targets = parse_target_set(subnet, allow_large=allow_large, allow_public=allow_public)
-    used = resolve_method(method)
+    used = resolve_method(method, targets)
     started = time.perf_counter()
     tracker = _Tracker(len(targets), progress)
     reporter = asyncio.create_task(tracker.run()) if progress is not None else None

@@ -58,7 +58,9 @@ async def discover_devices(
     ctx: Context[Any, Any],
     timeout_s: Annotated[float, Field(gt=0, le=60)] = 1.0,
     port: Annotated[int, Field(ge=1, le=65535)] = 80,
-    method: Annotated[Literal["auto", "nmap", "tcp"], Field(description="auto: nmap if installed, else tcp")] = "auto",
+    method: Annotated[
+        Literal["auto", "nmap", "tcp"], Field(description="auto: nmap if installed (tcp on loopback), else tcp")
+    ] = "auto",
     allow_large: Annotated[bool, Field(description="Allow > /16")] = False,
     allow_public: Annotated[bool, Field(description="Allow public addresses")] = False,
 ) -> DiscoveryOutput:
