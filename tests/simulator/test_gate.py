@@ -103,3 +103,16 @@ def test_fault_switches_over_http_are_type_checked_before_any_is_set(camera):
     with raw_session(camera.url) as http:
         assert http.get("/system/device-info").status_code == 200
     control.close()
+
+
+def test_time_write_needs_the_value_of_its_mode(camera):
+    with raw_session(camera.url) as http:
+        before = http.get("/system/time").json()
+        manual = http.put("/system/time", json={"sMethod": "manual", "sTimezone": "UTC", "sTz": "UTC+0"})
+        assert manual.status_code == 400 and manual.json()["message"] == "Missing parameter: iTimestamp"
+        ntp = http.put("/system/time", json={"sMethod": "ntp"})
+        assert ntp.json()["message"] == "Missing parameter: dNtpConfig"
+        assert http.get("/system/time").json()["sMethod"] == before["sMethod"]
+        whole = {**before, "sMethod": "manual", "iTimestamp": 1_800_000_000}
+        assert http.put("/system/time", json=whole).json()["code"] == 0
+        assert abs(http.get("/system/time").json()["iTimestamp"] - 1_800_000_000) < 60

@@ -97,6 +97,9 @@ class ConfigSpec:
     items: Mapping[str, Json] = field(default_factory=dict)
     """Template of one list item, by dotted list path; lists without a template take any JSON items."""
     cross: Sequence[CrossRule] = ()
+    body_rules: Sequence[CrossRule] = ()
+    """Checks of the request body itself, before omitted fields are filled in (e.g. a field the firmware requires
+    in some mode: "Missing parameter: iTimestamp")."""
     readonly: frozenset[str] = frozenset()
     """Dotted paths the device fills in itself; a value sent for them is ignored."""
     nullable: frozenset[str] = frozenset()
@@ -221,6 +224,10 @@ def apply_write(spec: ConfigSpec, body: Json, current: Mapping[str, Json] | None
     """
     if not isinstance(body, dict):
         raise invalid(spec.module, "payload must be object")
+    for rule in spec.body_rules:
+        message = rule(body)
+        if message is not None:
+            raise invalid(spec.module, message)
     merged: dict[str, Json] = _merge(spec, spec.default_object(), body, "")
     if current is not None:
         for dotted in spec.readonly:

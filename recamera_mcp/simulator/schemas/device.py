@@ -22,6 +22,15 @@ def _numeric_port(value: Json) -> bool:
     return isinstance(value, str) and value.isdigit() and 1 <= int(value) <= 65535
 
 
+def _time_body(body: dict[str, Json]) -> str | None:
+    """The firmware needs the clock value in manual mode and the server in NTP mode, not defaults."""
+    if body.get("sMethod") == "manual" and "iTimestamp" not in body:
+        return "Missing parameter: iTimestamp"
+    if body.get("sMethod") == "ntp" and "dNtpConfig" not in body:
+        return "Missing parameter: dNtpConfig"
+    return None
+
+
 def _time_rules(obj: dict[str, Json]) -> str | None:
     if obj["sMethod"] == "ntp" and not obj["dNtpConfig"]["sAddress"]:
         return "Missing parameter: dNtpConfig"
@@ -70,6 +79,7 @@ TIME = ConfigSpec(
         "sTimezone": Pattern(r"[A-Za-z_]+(/[A-Za-z0-9_+\-]+){0,2}", "an IANA zone name such as Europe/Berlin"),
     },
     cross=(_time_rules,),
+    body_rules=(_time_body,),
 )
 
 LAN = ConfigSpec(
