@@ -205,8 +205,16 @@ async def test_progress_reports_increasing_counts(subnet: int, method: str) -> N
 
 async def test_cancel_during_verification_is_prompt(subnet: int) -> None:
     """The hang host would hold for timeout_s=10; cancelling ends the sweep at once."""
-    task = asyncio.create_task(discover(SUBNET, port=subnet, timeout_s=10.0, method="tcp"))
-    await asyncio.sleep(0.3)
+    reported: list[int] = []
+
+    async def progress(done: int, total: int, message: str) -> None:
+        reported.append(done)
+
+    task = asyncio.create_task(discover(SUBNET, port=subnet, timeout_s=10.0, method="tcp", progress=progress))
+    deadline = time.monotonic() + 5
+    while not (reported and reported[-1] == 13):  # every host settled but the hang host: verification holds
+        assert time.monotonic() < deadline and not task.done(), f"the sweep never waited on the hang host: {reported}"
+        await asyncio.sleep(0.01)
     assert not task.done()
     started = time.monotonic()
     task.cancel()
@@ -237,7 +245,6 @@ async def test_cancel_kills_nmap() -> None:
     while not _nmap_children() and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
     assert _nmap_children(), "nmap did not start"
-    await asyncio.sleep(0.2)
     assert not task.done()
     started = time.monotonic()
     task.cancel()
