@@ -110,7 +110,7 @@ def test_backlight_modes_exclude_each_other(camera):
 
 
 def test_edit_mode_times_out_and_discards(make_camera):
-    cam = make_camera(isp_edit_timeout_s=0.3)
+    cam = make_camera(isp_edit_timeout_s=1.0)  # the first read must fall inside it
     with raw_session(cam.url) as http:
         http.put("/image/0/scene", json={"iProfile": 0})
         assert http.put("/image/0/0/adjustment", json={"iBrightness": 90}).json() == OK

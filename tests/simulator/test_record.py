@@ -150,7 +150,7 @@ def test_schedule_inactive_refuses_trigger(camera):
 
 
 def test_http_trigger_records_a_file_then_completes(make_camera):
-    cam = make_camera(record_clip_s=0.3)
+    cam = make_camera(record_clip_s=2.0)  # the WRITING checks below must fall inside the clip
     area = storage_area(cam.camera)
     before = set(area.recordings(area.slots[SD_DEV_PATH]))
     with raw_session(cam.url) as http:

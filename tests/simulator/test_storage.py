@@ -225,7 +225,7 @@ def test_relay_expires_and_is_refreshed_by_use_and_by_asking(make_camera):
 
 
 def test_relay_timeout_setting_expires_in_real_time(make_camera):
-    cam = make_camera(relay_timeout_s=0.3)
+    cam = make_camera(relay_timeout_s=1.0)  # the first GET must fall inside it
     with raw_session(cam.url) as http, _raw(http, cam.url) as raw:
         uuid = _relay(http)
         assert http.post(CONTROL, json={"sAction": "RELAY_STATUS"}).json()["dRelayStatus"]["iRelayTimeout"] == 1
