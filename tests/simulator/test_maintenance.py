@@ -16,6 +16,8 @@ from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.testing import CGI, PASSWORD, raw_login, raw_session
 
 FW = "/system/firmware-upgrade"
+REBOOT_S = 1.0
+"""Down time of a test reboot: long enough that polling sees the device down even on a loaded machine."""
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -64,7 +66,7 @@ def make_tar(files: dict[str, bytes]) -> bytes:
 
 
 def test_reboot_goes_down_then_back_with_sessions_invalidated(make_camera):
-    cam = make_camera(reboot_s=0.5)
+    cam = make_camera(reboot_s=REBOOT_S)
     with raw_session(cam.url) as http:
         assert http.post("/system/reboot").json() == {"code": 0, "message": "success"}
         wait_reboot(cam.url)
@@ -74,7 +76,7 @@ def test_reboot_goes_down_then_back_with_sessions_invalidated(make_camera):
 
 
 def test_a_camera_removed_while_rebooting_stays_gone(sim_fleet):
-    cam = sim_fleet.add_camera("127.0.0.1", 0, SimSettings(password=PASSWORD, reboot_s=0.3))
+    cam = sim_fleet.add_camera("127.0.0.1", 0, SimSettings(password=PASSWORD, reboot_s=REBOOT_S))
     cam.camera.reboot()
     wait_for(lambda: not is_up(cam.url))
     sim_fleet.remove(cam)
@@ -86,7 +88,7 @@ def test_a_camera_removed_while_rebooting_stays_gone(sim_fleet):
 
 
 def test_factory_reset_is_two_phase(make_camera):
-    cam = make_camera(reboot_s=0.3)
+    cam = make_camera(reboot_s=REBOOT_S)
     with raw_session(cam.url) as http:
         assert http.post("/system/secure", json={"sEnable": True}).json()["code"] == 0
         first = http.post("/system/factory-reset").json()
@@ -179,7 +181,7 @@ def test_config_export_is_a_tar_of_the_configs(camera):
 
 
 def test_config_import_waits_for_reboot(make_camera):
-    cam = make_camera(reboot_s=0.3)
+    cam = make_camera(reboot_s=REBOOT_S)
     with raw_session(cam.url) as http:
         http.post("/notify/cfg", json={"iMode": 2, "dHttp": {"sUrl": "http://hook"}})
         http.get("/config/export")
