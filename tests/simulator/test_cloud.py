@@ -49,6 +49,8 @@ def test_token_resolves_user_id_and_a_wrong_token_is_401(sim_cloud):
 
 
 def test_full_conversion_lifecycle(sim_cloud):
+    # the first poll must come while the task is still queued, and one poll must fall inside the conversion
+    sim_cloud.cloud.settings.queued_s = sim_cloud.cloud.settings.convert_s = 1.0
     with httpx.Client(base_url=sim_cloud.url, timeout=10) as http:
         created = create(http)
         assert created.status_code == 200, created.text
