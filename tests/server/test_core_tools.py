@@ -198,7 +198,8 @@ async def test_call_api_refuses_destructive_paths(connect, camera):
         ]:
             text = await call_error(mcp, "call_api", host=camera.address, method=method, path=path, body=body)
             assert "refuses" in text
-        assert not [c for c in camera.camera.calls() if c[1] in ("/system/factory-reset", "/system/reboot")]
+        refused = ("/system/factory-reset", "/system/reboot", "/record/storage/control", "/model/delete")
+        assert not [c for c in camera.camera.calls() if c[1] in refused], "nothing refused reached the device"
 
 
 async def test_tool_annotations_are_set(connect):
