@@ -144,5 +144,6 @@ async def test_api_reference_unknown_section_lists_valid_ones(connect):
 
 async def test_api_reference_works_without_a_camera_or_login(connect):
     async with connect() as mcp:
-        await mcp.call_tool("api_reference", {"section": "auth"})
+        result = await mcp.call_tool("api_reference", {"section": "auth"})
+        assert not result.is_error and error_text(result) == reference.read_section("auth")
         assert (await call_ok(mcp, "list_sessions"))["sessions"] == []
