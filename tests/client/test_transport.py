@@ -61,6 +61,7 @@ async def test_dropped_connection_on_get_is_retried(camera, make_client):
     await cam.login()
     camera.camera.faults.only_path, camera.camera.faults.drop_next = "/network/lan", 1
     assert (await cam.get_json("/network/lan"))["dLink"]
+    assert [e.status for e in camera.camera.log if e.path == "/network/lan"] == [0, 200], "dropped, then retried"
 
 
 async def test_timeout_is_device_timeout(camera, make_client):
