@@ -107,7 +107,7 @@ def test_cli_refuses_an_unknown_toolset(tmp_path):
         timeout=60,
         stdin=subprocess.DEVNULL,
     )
-    assert proc.returncode == 2
+    assert proc.returncode == 2 and proc.stdout == ""
     assert "bogus" in proc.stderr and "core, image, recording, ai, system, cloud" in proc.stderr
 
 

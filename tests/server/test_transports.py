@@ -89,15 +89,3 @@ async def test_streamable_http_server(camera, http_server):
     async with Client(http_server) as client:
         status = await call_ok(client, "get_device_status", host=camera.address)
         assert status["serial"] == camera.camera.settings.serial
-
-
-def test_serve_rejects_unknown_toolsets():
-    done = subprocess.run(
-        [sys.executable, "-m", "recamera_mcp", "serve", "--toolsets", "core,bogus"],
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 2 and "bogus" in done.stderr and done.stdout == ""
