@@ -9,17 +9,9 @@ import httpx
 from recamera_mcp.simulator.routes.image import isp_state
 from recamera_mcp.simulator.schemas.image import default_image
 from recamera_mcp.simulator.testing import raw_session
+from tests.simulator.helpers import rejected
 
 OK = {"code": 0, "message": "success"}
-
-
-def _rejected(response: httpx.Response, *words: str) -> str:
-    body = response.json()
-    assert response.status_code == 400, body
-    assert 20000 < body["code"] < 30000, body
-    for word in words:
-        assert word in body["message"], body
-    return str(body["message"])
 
 
 def _brightness(http: httpx.Client, profile: int) -> int:
@@ -37,15 +29,15 @@ def test_get_image_has_the_documented_shape(camera):
 
 def test_profile_writes_need_edit_mode_for_that_profile(camera):
     with raw_session(camera.url) as http:
-        message = _rejected(http.put("/image/0/0/adjustment", json={"iBrightness": 70}), "edit mode")
+        message = rejected(http.put("/image/0/0/adjustment", json={"iBrightness": 70}), "edit mode")
         assert 'PUT /image/0/scene {"iProfile": 0}' in message
         assert http.put("/image/0/scene", json={"iProfile": 1}).json() == OK
-        message = _rejected(http.put("/image/0/2/adjustment", json={"iBrightness": 70}), "Profile 2", "profile 1")
+        message = rejected(http.put("/image/0/2/adjustment", json={"iBrightness": 70}), "Profile 2", "profile 1")
         assert 'PUT /image/0/scene {"iProfile": 2}' in message
-        _rejected(http.put("/image/0/3/adjustment", json={}), "Invalid scene id: must be 0, 1, or 2")
+        rejected(http.put("/image/0/3/adjustment", json={}), "Invalid scene id: must be 0, 1, or 2")
         for bad in (3, -2, "1", True, None):
-            _rejected(http.put("/image/0/scene", json={"iProfile": bad}), "iProfile must be -1, 0, 1, or 2")
-        _rejected(http.put("/image/0/scene", json={}), "Missing parameter: iProfile")
+            rejected(http.put("/image/0/scene", json={"iProfile": bad}), "iProfile must be -1, 0, 1, or 2")
+        rejected(http.put("/image/0/scene", json={}), "Missing parameter: iProfile")
         assert _brightness(http, 2) == default_image()["profile"][2]["imageAdjustment"]["iBrightness"]
 
 
@@ -60,7 +52,7 @@ def test_commit_keeps_the_value_and_partial_write_resets_the_sub_object(camera):
         assert http.put("/image/0/scene", json={"iProfile": -1}).json() == OK
         assert _brightness(http, 0) == 75
         assert http.post("/image/0/scene-save").json() == OK
-        _rejected(http.put("/image/0/0/adjustment", json={"iBrightness": 10}), "Not in edit mode")
+        rejected(http.put("/image/0/0/adjustment", json={"iBrightness": 10}), "Not in edit mode")
     isp = isp_state(camera.camera)
     assert isp.committed["profile"][0]["imageAdjustment"]["iBrightness"] == 75
     assert (isp.commits, isp.saves, isp.editing) == (1, 1, None)
@@ -93,16 +85,16 @@ def test_profile_write_rejections_leave_the_live_values_unchanged(camera):
         http.put("/image/0/scene", json={"iProfile": 1})
         before = http.get("/image/0").json()
         for part, body, words in cases:
-            _rejected(http.put(f"/image/0/1/{part}", json=body), words)
+            rejected(http.put(f"/image/0/1/{part}", json=body), words)
         assert http.get("/image/0").json() == before
 
 
 def test_backlight_modes_exclude_each_other(camera):
     with raw_session(camera.url) as http:
         http.put("/image/0/scene", json={"iProfile": 0})
-        message = _rejected(http.put("/image/0/0/blc", json={"sBLCRegion": "open", "sHDR": "open"}))
+        message = rejected(http.put("/image/0/0/blc", json={"sBLCRegion": "open", "sHDR": "open"}))
         assert "BLC (sBLCRegion) and HDR (sHDR) are open" in message and '"close"' in message
-        message = _rejected(http.put("/image/0/0/blc", json={"sHDR": "open", "sHLC": "open", "sBLCRegion": "open"}))
+        message = rejected(http.put("/image/0/0/blc", json={"sHDR": "open", "sHLC": "open", "sBLCRegion": "open"}))
         assert "BLC (sBLCRegion) and HDR (sHDR) and HLC (sHLC) are open" in message
         assert http.put("/image/0/0/blc", json={"sHLC": "open", "iHLCLevel": 40}).json() == OK
         blc = http.get("/image/0").json()["profile"][0]["BLC"]
@@ -119,7 +111,7 @@ def test_edit_mode_times_out_and_discards(make_camera):
         while _brightness(http, 0) == 90:  # reads do not keep edit mode alive
             assert time.monotonic() < deadline, "edit mode never timed out"
         assert _brightness(http, 0) == 50
-        _rejected(http.put("/image/0/0/adjustment", json={"iBrightness": 91}), "Not in edit mode")
+        rejected(http.put("/image/0/0/adjustment", json={"iBrightness": 91}), "Not in edit mode")
         assert http.put("/image/0/scene", json={"iProfile": -1}).json() == OK
         assert _brightness(http, 0) == 50, "a commit after the timeout has nothing to commit"
     assert isp_state(cam.camera).discarded == 1
@@ -132,21 +124,21 @@ def test_isp_timeout_fault_discards_now(camera):
         fault = httpx.post(camera.url + "/__sim__/faults", json={"isp_timeout": True})
         assert fault.json()["code"] == 0
         assert http.get("/image/0").json()["profile"][2]["whiteBlance"]["sWhiteBlanceStyle"] == "auto"
-        _rejected(http.put("/image/0/2/white-blance", json={}), "Not in edit mode")
+        rejected(http.put("/image/0/2/white-blance", json={}), "Not in edit mode")
 
 
 def test_video_adjustment_and_night_to_day_apply_at_once(camera):
     with raw_session(camera.url) as http:
         assert http.put("/image/0/video-adjustment", json={"iImageRotation": 180, "sImageFlip": "mirror"}).json() == OK
-        _rejected(http.put("/image/0/video-adjustment", json={"iImageRotation": 45}), "iImageRotation")
-        _rejected(http.put("/image/0/video-adjustment", json={"sImageFlip": "upside"}), "sImageFlip")
+        rejected(http.put("/image/0/video-adjustment", json={"iImageRotation": 45}), "iImageRotation")
+        rejected(http.put("/image/0/video-adjustment", json={"sImageFlip": "upside"}), "sImageFlip")
         night = {"iMode": 2, "iProfileSelect": 2, "iDawnTime": 30000, "iDuskTime": 70000, "iProfileCur": 0}
         assert http.put("/image/0/night-to-day", json=night).json() == OK
-        _rejected(
+        rejected(
             http.put("/image/0/night-to-day", json={"iDawnTime": 70000, "iDuskTime": 30000}),
             "iDuskTime (30000) must be greater than iDawnTime (70000)",
         )
-        _rejected(http.put("/image/0/night-to-day", json={"iNightToDayFilterTime": 61}), "1~60")
+        rejected(http.put("/image/0/night-to-day", json={"iNightToDayFilterTime": 61}), "1~60")
         image = http.get("/image/0").json()
     assert image["videoAdjustment"] == {
         "iImageRotation": 180,
@@ -167,4 +159,4 @@ def test_reset_restores_factory_values_and_leaves_edit_mode(camera):
         http.put("/image/0/scene", json={"iProfile": 1})
         assert http.post("/image/0").json() == OK
         assert http.get("/image/0").json() == default_image()
-        _rejected(http.put("/image/0/1/exposure", json={}), "Not in edit mode")
+        rejected(http.put("/image/0/1/exposure", json={}), "Not in edit mode")

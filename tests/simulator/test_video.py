@@ -6,15 +6,7 @@ import copy
 
 from recamera_mcp.simulator.schemas.video import OSD
 from recamera_mcp.simulator.testing import raw_session
-
-
-def _rejected(response, *words: str) -> str:
-    body = response.json()
-    assert response.status_code == 400, body
-    assert 20000 < body["code"] < 30000, body
-    for word in words:
-        assert word in body["message"], body
-    return str(body["message"])
+from tests.simulator.helpers import rejected
 
 
 def test_encode_partial_write_resets_omitted_fields(camera):
@@ -51,7 +43,7 @@ def test_encode_rejections_leave_the_device_unchanged(camera):
     with raw_session(camera.url) as http:
         for stream, field, value, words in ENCODE_REJECTIONS:
             before = http.get(f"/video/{stream}/encode").json()
-            _rejected(http.put(f"/video/{stream}/encode", json=dict(before, **{field: value})), *words)
+            rejected(http.put(f"/video/{stream}/encode", json=dict(before, **{field: value})), *words)
             assert http.get(f"/video/{stream}/encode").json() == before, (field, value)
 
 
@@ -89,25 +81,25 @@ def test_stream_protocol_exclusion(camera):
         main = http.get("/video/0/stream").json()
         both = copy.deepcopy(main)
         both["rtmp"] = {"iEnabled": 1, "sURL": "rtmp://live.example/app/key"}
-        _rejected(http.post("/video/0/stream", json=both), "Only one of RTSP/RTMP/ONVIF", "main stream")
+        rejected(http.post("/video/0/stream", json=both), "Only one of RTSP/RTMP/ONVIF", "main stream")
         onvif = copy.deepcopy(main)
         onvif["onvif"]["iEnabled"] = 1
-        _rejected(http.post("/video/0/stream", json=onvif), "Only one of RTSP/RTMP/ONVIF")
+        rejected(http.post("/video/0/stream", json=onvif), "Only one of RTSP/RTMP/ONVIF")
         assert http.get("/video/0/stream").json() == main
 
         sub = http.get("/video/1/stream").json()
         both = copy.deepcopy(sub)
         both["rtmp"] = {"iEnabled": 1, "sURL": "rtmp://live.example/app/key"}
-        _rejected(http.post("/video/1/stream", json=both), "Only one of RTSP/RTMP can be enabled", "sub stream")
+        rejected(http.post("/video/1/stream", json=both), "Only one of RTSP/RTMP can be enabled", "sub stream")
         sub_onvif = copy.deepcopy(sub)
         sub_onvif["rtsp"]["iEnabled"] = 0
         sub_onvif["onvif"]["iEnabled"] = 1
-        _rejected(http.post("/video/1/stream", json=sub_onvif), "onvif.iEnabled")
+        rejected(http.post("/video/1/stream", json=sub_onvif), "onvif.iEnabled")
 
         rtmp_only = copy.deepcopy(main)
         rtmp_only["rtsp"]["iEnabled"] = 0
         rtmp_only["rtmp"] = {"iEnabled": 1, "sURL": ""}
-        _rejected(http.post("/video/0/stream", json=rtmp_only), "rtmp.sURL")
+        rejected(http.post("/video/0/stream", json=rtmp_only), "rtmp.sURL")
         rtmp_only["rtmp"]["sURL"] = "rtmp://live.example/app/key"
         assert http.post("/video/0/stream", json=rtmp_only).json()["code"] == 0
         stored = http.get("/video/0/stream").json()
@@ -128,7 +120,7 @@ def test_multicast_rules(camera):
         for patch, words in MULTICAST_REJECTIONS:
             body = copy.deepcopy(before)
             body["muticast"].update(patch)
-            _rejected(http.post("/video/0/stream", json=body), *words)
+            rejected(http.post("/video/0/stream", json=body), *words)
         assert http.get("/video/0/stream").json() == before
 
 
@@ -151,7 +143,7 @@ def test_osd_masks_at_most_six(camera):
         assert http.post("/osd/cfg", json=_osd_with_masks(osd, 6)).json()["code"] == 0
         six = http.get("/osd/cfg").json()
         assert len(six["maskOverlay"]["privacyMask"]) == 6
-        _rejected(http.post("/osd/cfg", json=_osd_with_masks(osd, 7)), "at most 6", "got 7")
+        rejected(http.post("/osd/cfg", json=_osd_with_masks(osd, 7)), "at most 6", "got 7")
         assert http.get("/osd/cfg").json() == six
 
 
@@ -166,10 +158,10 @@ def test_osd_positions_are_fractions_and_put_is_accepted(camera):
         assert stored["channelNameOverlay"]["iPositionX"] == 0.25 and stored["attribute"]["sOSDFrontColorMode"] == 1
         pixels = copy.deepcopy(stored)
         pixels["channelNameOverlay"]["iPositionX"] = 120
-        _rejected(http.post("/osd/cfg", json=pixels), "channelNameOverlay.iPositionX must be 0~1")
+        rejected(http.post("/osd/cfg", json=pixels), "channelNameOverlay.iPositionX must be 0~1")
         mode = copy.deepcopy(stored)
         mode["attribute"]["sOSDFrontColorMode"] = "1"
-        _rejected(http.post("/osd/cfg", json=mode), "Invalid parameter type: attribute.sOSDFrontColorMode")
+        rejected(http.post("/osd/cfg", json=mode), "Invalid parameter type: attribute.sOSDFrontColorMode")
         assert http.get("/osd/cfg").json() == stored
 
 
@@ -191,21 +183,21 @@ def test_osd_rejections(camera):
         for mutate, words in OSD_REJECTIONS:
             body = _osd_with_masks(http.get("/osd/cfg").json(), 2)
             mutate(body)
-            _rejected(http.post("/osd/cfg", json=body), *words)
+            rejected(http.post("/osd/cfg", json=body), *words)
         assert http.get("/osd/cfg").json() == OSD.default_object()
 
 
 def test_audio_rules(camera):
     with raw_session(camera.url) as http:
         assert http.get("/audio/0").json() == {"iEnable": 1, "iBitRate": 64000, "sEncodeType": "G711A"}
-        _rejected(http.post("/audio/0", json={"sEncodeType": "AAC"}), "Unsupported sEncodeType 'AAC'", "G726")
-        _rejected(http.post("/audio/1", json={"sEncodeType": "G711U", "iBitRate": 32000}), "64000 for G711x")
+        rejected(http.post("/audio/0", json={"sEncodeType": "AAC"}), "Unsupported sEncodeType 'AAC'", "G726")
+        rejected(http.post("/audio/1", json={"sEncodeType": "G711U", "iBitRate": 32000}), "64000 for G711x")
         assert http.post("/audio/1", json={"sEncodeType": "G726", "iBitRate": 32000}).json()["code"] == 0
         assert http.get("/audio/1").json() == {"iEnable": 1, "iBitRate": 32000, "sEncodeType": "G726"}
         assert http.post("/audio/1", json={"iEnable": 0}).json()["code"] == 0
         assert http.get("/audio/1").json() == {"iEnable": 0, "iBitRate": 64000, "sEncodeType": "G711A"}
 
-        _rejected(http.post("/audio/storage", json={"sEncodeType": "G711A"}), "valid values: MP3")
-        _rejected(http.post("/audio/storage", json={"iBitRate": 256000}), "between 8000 and 128000")
+        rejected(http.post("/audio/storage", json={"sEncodeType": "G711A"}), "valid values: MP3")
+        rejected(http.post("/audio/storage", json={"iBitRate": 256000}), "between 8000 and 128000")
         assert http.post("/audio/storage", json={"iBitRate": 128000}).json()["code"] == 0
         assert http.get("/audio/storage").json() == {"iEnable": 1, "iBitRate": 128000, "sEncodeType": "MP3"}
