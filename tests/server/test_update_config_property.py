@@ -50,6 +50,10 @@ def value_strategy(spec: ConfigSpec | None, dotted: str, current: Any) -> st.Sea
         return st.booleans()
     if rule is not None:  # patterns and custom checks: keep valid values in play, and sometimes an odd one
         return st.sampled_from([current, current, "x" if isinstance(current, str) else current])
+    parents = dotted.split(".")[:-1]
+    if spec is not None and any(".".join(parents[:i]) in spec.rules for i in range(1, len(parents) + 1)):
+        # a rule on the enclosing object (e.g. a slot's path and UUID must match): random text would always fail it
+        return st.sampled_from([current, current, current, "x" if isinstance(current, str) else current])
     if isinstance(current, int):
         return st.integers(0, 2000)
     if isinstance(current, float):
