@@ -15,10 +15,6 @@ from tests.server.helpers import error_text
 
 BOOKS = load_playbooks()
 
-# Tools a playbook may name before they exist in the server (the steps that use them are left out and the tests
-# end as XFAIL naming them). Every tool exists now: any missing tool or argument is a failure.
-PENDING_TOOLS: frozenset[str] = frozenset()
-
 Values = Callable[[Any, Path], dict[str, Any]]
 VALUES: dict[str, Values] = {
     "discover-devices": lambda cam, tmp: {"subnet": cam.address.split(":")[0], "port": int(cam.address.split(":")[1])},
@@ -75,15 +71,15 @@ async def server_tools(mcp: Any) -> dict[str, Any]:
 
 async def test_every_playbook_tool_and_argument_exists(connect: Any) -> None:
     problems: list[str] = []
-    pending: set[str] = set()
     async with connect() as mcp:
         tools = await server_tools(mcp)
     for book in BOOKS.values():
         for name in book.tools:
             if name not in tools:
-                (pending.add(name) if name in PENDING_TOOLS else problems.append(f"{book.name}: no tool {name}"))
+                problems.append(f"{book.name}: no tool {name}")
         for step in book.steps:
             if step.tool not in tools:
+                problems.append(f"{book.name}: a step calls {step.tool}, which the server does not have")
                 continue
             schema = tools[step.tool].input_schema
             props = set(schema.get("properties", {}))
@@ -92,8 +88,6 @@ async def test_every_playbook_tool_and_argument_exists(connect: Any) -> None:
             for arg in set(schema.get("required", [])) - set(step.args):
                 problems.append(f"{book.name}: {step.tool} needs argument {arg!r}")
     assert not problems, "\n".join(problems)
-    if pending:
-        pytest.xfail(f"tools named by playbooks but not in the server yet: {sorted(pending)}")
 
 
 @pytest.mark.parametrize("name", sorted(BOOKS))
@@ -106,29 +100,19 @@ async def test_playbook_runs_end_to_end(
         needs_rtsp = "snapshot" in tools and any(s.tool == "snapshot" for s in book.steps)
         cam = request.getfixturevalue("rtsp_camera" if needs_rtsp else "camera")
         values = VALUES[name](cam, tmp_path)
-        left_out: list[str] = []
-        ran = 0
         for step in book.steps:
-            if step.tool not in tools:
-                assert step.tool in PENDING_TOOLS, f"{name}: no tool {step.tool}"
-                left_out.append(step.tool)
-                continue
+            assert step.tool in tools, f"{name}: no tool {step.tool}"
             args = resolve_args(step.args, values)
-            if placeholders(args):  # depends on a value a left-out step would have saved
-                left_out.append(f"{step.tool} (needs {sorted(placeholders(args))})")
-                continue
+            assert not placeholders(args), f"{name}: {step.tool} has unresolved placeholders {placeholders(args)}"
             result = await mcp.call_tool(step.tool, args)
             assert not result.is_error, f"{name}: {step.tool}({args}) failed: {error_text(result)}"
-            ran += 1
             for var, path in step.save.items():
                 assert result.structured_content is not None, f"{name}: {step.tool} has no structured result"
                 values[var] = lookup(result.structured_content, path)
     if name == "change-setting":
         assert ("PUT", "/system/time") in cam.camera.calls()
-    if name == "recordings" and not left_out:
+    if name == "recordings":
         assert [p for p in tmp_path.rglob("*") if p.is_file() and p.stat().st_size > 0], "nothing was downloaded"
-    if left_out:
-        pytest.xfail(f"{name}: ran {ran} steps; left out (tools not in the server yet): {left_out}")
 
 
 async def test_skill_md_names_only_real_tools_and_playbooks(connect: Any) -> None:
@@ -137,13 +121,10 @@ async def test_skill_md_names_only_real_tools_and_playbooks(connect: Any) -> Non
     async with connect() as mcp:
         tools = await server_tools(mcp)
     called = set(re.findall(r"`([a-z][a-z_]*)\(", text))  # `name(...)`: must be a tool
-    mentioned = set(re.findall(r"`([a-z][a-z_]*)`", text)) & (set(tools) | PENDING_TOOLS)
+    mentioned = set(re.findall(r"`([a-z][a-z_]*)`", text)) & set(tools)
     named = called | mentioned
     assert {"update_config", "api_reference", "discover_devices"} <= named
-    unknown = named - set(tools) - PENDING_TOOLS
+    unknown = named - set(tools)
     assert not unknown, f"SKILL.md names tools the server does not have: {unknown}"
     for book in BOOKS:
         assert book in text, f"SKILL.md does not list playbook {book}"
-    pending = sorted(named - set(tools))
-    if pending:
-        pytest.xfail(f"SKILL.md names tools not in the server yet: {pending}")
