@@ -35,10 +35,10 @@ async def make_client() -> AsyncIterator[Callable[..., ReCameraClient]]:
 
 @pytest.fixture
 def settle() -> Callable[[Any], Any]:
-    """``await settle(device)``: wait until every request answered so far is in the device's request log.
+    """``await settle(device)``: make sure every request answered so far is in the device's request log.
 
-    The simulator appends to its log just after it sends an answer, so a client can see the answer first. A marker
-    request sent afterwards and found in the log (polled with a deadline) means the earlier entries are there too.
+    The simulator now logs a request before its answer leaves (so this always finds the marker at once); the
+    marker request sent here stays as a cheap check of that ordering. Tests filter it out by its query.
     """
 
     async def wait(device: Any) -> None:
