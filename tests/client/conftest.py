@@ -38,7 +38,8 @@ def settle() -> Callable[[Any], Any]:
     """``await settle(device)``: make sure every request answered so far is in the device's request log.
 
     The simulator now logs a request before its answer leaves (so this always finds the marker at once); the
-    marker request sent here stays as a cheap check of that ordering. Tests filter it out by its query.
+    marker request sent here stays as a cheap check of that ordering; it is a GET /system/key with the query
+    ``settle=...`` (tests that list every call skip it by that query).
     """
 
     async def wait(device: Any) -> None:
