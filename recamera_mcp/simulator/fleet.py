@@ -40,8 +40,12 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(512)
+    try:
+        sock.bind((host, port))
+        sock.listen(512)
+    except OSError:
+        sock.close()
+        raise
     sock.setblocking(False)
     return sock
 
@@ -319,4 +323,9 @@ class SimFleet:
                 raise
             except RuntimeError as exc:
                 log.warning("RTSP of %s did not come back after the reboot: %s", device.address, exc)
-        await self._serve(device, bind_socket(device.host, device.port))
+        try:
+            sock = bind_socket(device.host, device.port)
+        except OSError as exc:  # the port was taken while the camera was down: say so, stay down
+            log.error("camera %s cannot come back after the reboot: %s", device.address, exc)
+            return
+        await self._serve(device, sock)

@@ -224,3 +224,29 @@ def test_wifi_power_scan_connect_and_forget(camera):
         assert http.delete("/network/wifi", params={"Ignore": "Seeed-Office"}).json()["message"] == "ignore success"
         again = http.delete("/network/wifi", params={"ignore": "Seeed-Office"}).json()
         assert again["message"] == "ignore failed - maybe the ssid is not saved"
+
+
+def test_a_camera_whose_port_is_taken_during_a_reboot_says_so(make_camera, caplog):
+    import logging
+    import socket
+
+    from recamera_mcp.simulator.fleet import bind_socket
+
+    cam = make_camera(reboot_s=1.0)
+    caplog.set_level(logging.ERROR, logger="recamera_mcp.simulator.fleet")
+    cam.camera.reboot()
+    deadline = time.monotonic() + 5
+    squatter: socket.socket | None = None
+    while squatter is None:
+        assert time.monotonic() < deadline, "the camera never went down"
+        try:
+            squatter = bind_socket(cam.host, cam.port)
+        except OSError:
+            time.sleep(0.02)
+    try:
+        while "cannot come back after the reboot" not in caplog.text:
+            assert time.monotonic() < deadline + 5, "no error was reported"
+            time.sleep(0.02)
+        assert not cam.up.is_set()
+    finally:
+        squatter.close()
