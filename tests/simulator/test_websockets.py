@@ -212,6 +212,23 @@ async def test_terminal_pause_holds_output_until_resume(camera):
         await ws.close()
 
 
+async def test_terminal_output_held_while_paused_is_bounded(camera):
+    from recamera_mcp.simulator.routes.websockets import MAX_PAUSED_OUTPUT
+
+    ws = await open_terminal(camera)
+    try:
+        await ws.send(b"2")
+        for _ in range(150):  # echoed input + output: ~300 KB while paused
+            await ws.send(b"0echo " + b"x" * 1000 + b"\r")
+        await ws.send(b"0echo last-one\r")
+        await ws.send(b"3")
+        received = await read_until(ws, b"last-one\r\n" + PROMPT.encode())
+        assert len(received) <= MAX_PAUSED_OUTPUT + 4096, len(received)
+        assert "still alive\r\n" in await run_command(ws, "echo still alive")
+    finally:
+        await ws.close()
+
+
 async def test_terminal_survives_garbage_frames(camera):
     ws = await open_terminal(camera)
     try:

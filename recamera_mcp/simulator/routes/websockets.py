@@ -301,6 +301,8 @@ async def inference_results(websocket: WebSocket) -> None:
 OUTPUT, SET_WINDOW_TITLE, SET_PREFERENCES = b"0", b"1", b"2"
 INPUT, RESIZE_TERMINAL, PAUSE, RESUME = ord("0"), ord("1"), ord("2"), ord("3")
 POLICY_VIOLATION = 1008
+MAX_PAUSED_OUTPUT = 64 * 1024
+"""Terminal output held while the client paused the flow; beyond it the oldest is dropped."""
 
 
 def _frame_bytes(message: Message) -> bytes:
@@ -337,15 +339,20 @@ async def system_terminal(websocket: WebSocket) -> None:
     shell = FakeShell(boot_time=state.boot_time, seed=state.index)
     append_log(state, "INFO", f"ttyd[745]: client connected, started sh ({size['columns']}x{size['rows']})")
     paused = False
-    pending: list[bytes] = []
+    pending: deque[bytes] = deque()
+    pending_bytes = 0
 
     async def emit(output: bytes) -> None:
+        nonlocal pending_bytes
         if not output:
             return
-        if paused:
-            pending.append(output)
-        else:
+        if not paused:
             await websocket.send_bytes(OUTPUT + output)
+            return
+        pending.append(output)
+        pending_bytes += len(output)
+        while pending_bytes > MAX_PAUSED_OUTPUT:  # like a full tty buffer: the oldest output is dropped
+            pending_bytes -= len(pending.popleft())
 
     await emit(shell.start())
     try:
@@ -370,6 +377,7 @@ async def system_terminal(websocket: WebSocket) -> None:
                 for chunk in pending:
                     await websocket.send_bytes(OUTPUT + chunk)
                 pending.clear()
+                pending_bytes = 0
         await websocket.close(1000)
     finally:
         append_log(state, "INFO", f"ttyd[745]: sh exited with code {shell.exit_status}, client disconnected")
