@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from recamera_mcp.client.recording import RecordingStatus, Slot, StoragePlan
-from recamera_mcp.client.relay import RecordingEntry
+from recamera_mcp.client.recording import RecordingStatus, Slot, StoragePlan, TriggerResult
+from recamera_mcp.client.relay import DownloadResult, RecordingList
 from recamera_mcp.server.confirm import ConfirmationRequest
 
 
-class TriggerOutput(BaseModel):
+class TriggerOutput(TriggerResult):
     host: str
-    triggered: bool
-    clip_length_s: int | None = None
-    note: str
 
 
 class RecordingStatusOutput(RecordingStatus):
@@ -29,24 +26,12 @@ class StorageOutput(BaseModel):
     slots: list[Slot] = Field(default_factory=list, description="Storage status (after the action when done)")
 
 
-class RecordingListOutput(BaseModel):
+class RecordingListOutput(RecordingList):
     host: str
-    slot: str
-    path: str
-    total: int
-    offset: int
-    entries: list[RecordingEntry] = Field(description="Newest first")
-    next_offset: int | None = Field(default=None, description="Offset of the next page; None: this was the last")
 
 
-class DownloadOutput(BaseModel):
+class DownloadOutput(DownloadResult):
     host: str
-    path: str
-    file: str = Field(description="Where the file was saved")
-    size: int
-    resumes: int = Field(description="Times a broken transfer was resumed")
-    relay_refreshes: int
-    seconds: float
 
 
 class ThumbnailOutput(BaseModel):
