@@ -21,6 +21,7 @@ from recamera_mcp.discovery.targets import (
     TargetRefusedError,
     TargetSet,
     collapse_ranges,
+    merge_consecutive,
     parse_target_set,
     parse_targets,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "TargetSet",
     "collapse_ranges",
     "discover",
+    "merge_consecutive",
     "parse_target_set",
     "parse_targets",
     "resolve_method",

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from ipaddress import IPv4Address
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from recamera_mcp.discovery.scan import DiscoveryError, DiscoveryResult, discover
-from recamera_mcp.discovery.targets import TargetError, collapse_ranges, parse_target_set
+from recamera_mcp.discovery.scan import DiscoveryError, DiscoveryResult, ProgressCallback, discover
+from recamera_mcp.discovery.targets import TargetError, merge_consecutive, parse_target_set
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,17 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-large", action="store_true", help="allow more than a /16 (65,536 addresses)")
     parser.add_argument("--allow-public", action="store_true", help="allow addresses that are not private")
     parser.add_argument("--json", action="store_true", help="print the result as JSON (no progress bar)")
-
-
-def ip_ranges(ips: list[str]) -> str:
-    """Consecutive addresses collapsed: ``127.0.3.1, 127.0.3.7-127.0.3.14``."""
-    ranges: list[tuple[int, int]] = []
-    for value in sorted(int(IPv4Address(ip)) for ip in ips):
-        if ranges and value == ranges[-1][1] + 1:
-            ranges[-1] = (ranges[-1][0], value)
-        else:
-            ranges.append((value, value))
-    return collapse_ranges(ranges)
 
 
 def render(result: DiscoveryResult, console: Console) -> None:
@@ -59,7 +47,21 @@ def render(result: DiscoveryResult, console: Console) -> None:
         f"in {result.duration_s:.2f} s (method {result.method})"
     )
     if result.unreachable_or_timeout_ips and len(result.unreachable_or_timeout_ips) <= 4096:
-        console.print(f"[dim]unreachable or timeout: {ip_ranges(result.unreachable_or_timeout_ips)}[/dim]")
+        console.print(
+            f"[dim]unreachable or timeout: {', '.join(merge_consecutive(result.unreachable_or_timeout_ips))}[/dim]"
+        )
+
+
+async def _discover(args: argparse.Namespace, progress: ProgressCallback | None) -> DiscoveryResult:
+    return await discover(
+        args.subnet,
+        timeout_s=args.timeout,
+        port=args.port,
+        method=args.method,
+        allow_large=args.allow_large,
+        allow_public=args.allow_public,
+        progress=progress,
+    )
 
 
 async def _discover_with_bar(args: argparse.Namespace) -> DiscoveryResult:
@@ -70,15 +72,7 @@ async def _discover_with_bar(args: argparse.Namespace) -> DiscoveryResult:
         async def progress(done: int, total: int, message: str) -> None:
             bar.update(task, completed=done, total=total, description=message)
 
-        return await discover(
-            args.subnet,
-            timeout_s=args.timeout,
-            port=args.port,
-            method=args.method,
-            allow_large=args.allow_large,
-            allow_public=args.allow_public,
-            progress=progress,
-        )
+        return await _discover(args, progress)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,16 +80,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         parse_target_set(args.subnet, allow_large=args.allow_large, allow_public=args.allow_public)  # fail early
         if args.json:
-            result = asyncio.run(
-                discover(
-                    args.subnet,
-                    timeout_s=args.timeout,
-                    port=args.port,
-                    method=args.method,
-                    allow_large=args.allow_large,
-                    allow_public=args.allow_public,
-                )
-            )
+            result = asyncio.run(_discover(args, None))
             print(result.model_dump_json(indent=2))
         else:
             render(asyncio.run(_discover_with_bar(args)), Console())

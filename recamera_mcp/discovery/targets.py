@@ -23,6 +23,7 @@ __all__ = [
     "TargetRefusedError",
     "TargetSet",
     "collapse_ranges",
+    "merge_consecutive",
     "parse_target_set",
     "parse_targets",
 ]
@@ -88,6 +89,17 @@ def collapse_ranges(ranges: Iterable[tuple[int, int]]) -> str:
     for start, end in ranges:
         parts.append(str(IPv4Address(start)) if start == end else f"{IPv4Address(start)}-{IPv4Address(end)}")
     return ", ".join(parts)
+
+
+def merge_consecutive(ips: Iterable[str]) -> list[str]:
+    """Sorted addresses with consecutive runs merged: ``["10.0.0.1-10.0.0.3", "10.0.0.9"]``."""
+    ranges: list[tuple[int, int]] = []
+    for value in sorted(int(IPv4Address(ip)) for ip in ips):
+        if ranges and value == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], value)
+        else:
+            ranges.append((value, value))
+    return [collapse_ranges([r]) for r in ranges]
 
 
 def _inside(start: int, end: int, net: IPv4Network) -> bool:

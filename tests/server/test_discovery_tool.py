@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recamera_mcp.server.tools.discovery import merge_consecutive
+from recamera_mcp.discovery import merge_consecutive
 from recamera_mcp.simulator import SimFleet
 from tests.server.helpers import call_error, call_ok
 

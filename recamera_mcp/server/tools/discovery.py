@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
-from recamera_mcp.discovery import Camera, DiscoveryError, discover
+from recamera_mcp.discovery import Camera, DiscoveryError, discover, merge_consecutive
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.tools.registry import tool
 
@@ -26,27 +25,6 @@ class DiscoveryOutput(BaseModel):
         description="Closed, down or silent; consecutive addresses merged as 'first-last'"
     )
     cameras: list[Camera]
-
-
-def merge_consecutive(ips: list[str]) -> list[str]:
-    """``["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.9"]`` → ``["10.0.0.1-10.0.0.3", "10.0.0.9"]``."""
-    merged: list[str] = []
-    run: list[int] = []
-    for value in sorted(int(IPv4Address(ip)) for ip in ips):
-        if run and value == run[-1] + 1:
-            run.append(value)
-            continue
-        if run:
-            merged.append(_span(run))
-        run = [value]
-    if run:
-        merged.append(_span(run))
-    return merged
-
-
-def _span(run: list[int]) -> str:
-    first, last = IPv4Address(run[0]), IPv4Address(run[-1])
-    return str(first) if first == last else f"{first}-{last}"
 
 
 @tool("core", "Find reCameras in a subnet", read_only=True)
