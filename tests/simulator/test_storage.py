@@ -16,7 +16,7 @@ import numpy as np
 
 from recamera_mcp.simulator.routes.storage_state import SlotState, storage_area
 from recamera_mcp.simulator.samples import thumb_path
-from recamera_mcp.simulator.schemas.record import EMMC_DEV_PATH, EMMC_UUID, SD_DEV_PATH, SD_UUID
+from recamera_mcp.simulator.schemas.recording import EMMC_DEV_PATH, EMMC_UUID, SD_DEV_PATH, SD_UUID
 from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.testing import PASSWORD, raw_login, raw_session
 

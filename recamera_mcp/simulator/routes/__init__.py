@@ -23,20 +23,20 @@ from recamera_mcp.simulator.routes import (
     auth,
     firmware,
     image,
-    maintenance,
+    inference,
     models,
-    record,
+    network,
+    recording,
     storage,
+    streams,
     system,
     video,
-    websockets,
-    wifi,
 )
 from recamera_mcp.simulator.routes.config import ConfigHooks, config_routes
 from recamera_mcp.simulator.state import DeviceState
 
 AREA_MODULES: tuple[ModuleType, ...] = (
-    auth, system, video, websockets, models, maintenance, firmware, wifi, image, record, storage,
+    auth, system, video, streams, models, inference, firmware, network, image, recording, storage,
 )  # fmt: skip
 
 

@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from recamera_mcp.simulator.errors import Module, SimError, busy, invalid
 from recamera_mcp.simulator.routes.common import data, device_of, read_object, success
-from recamera_mcp.simulator.routes.maintenance import firmware_version
+from recamera_mcp.simulator.routes.system import firmware_version
 from recamera_mcp.simulator.routes.uploads import Upload, resumable
 from recamera_mcp.simulator.state import DeviceState
 

@@ -1,4 +1,4 @@
-"""The AI area (40xxx): model list, model info, delete, algorithms, resumable model upload, inference config.
+"""The AI area (40xxx): model list, model info, delete, algorithms, resumable model upload.
 
 The models and the inference config live in :class:`~recamera_mcp.simulator.routes.ai_state.AiState`; the
 notification config ``/notify/cfg`` is a plain ConfigSpec (``schemas/ai.py``) served by the generic routes.
@@ -14,12 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from recamera_mcp.simulator.errors import Module, SimError, busy, invalid, not_found
+from recamera_mcp.simulator.errors import Module, busy, invalid, not_found
 from recamera_mcp.simulator.routes.ai_state import ai_state
 from recamera_mcp.simulator.routes.common import data, device_of, read_json, success
 from recamera_mcp.simulator.routes.uploads import Upload, resumable
-from recamera_mcp.simulator.schemas.ai import INFERENCE
-from recamera_mcp.simulator.schemas.base import apply_write
 from recamera_mcp.simulator.state import DeviceState
 
 _M = Module.AI
@@ -45,8 +43,6 @@ MODEL_INFO_TYPES: dict[str, type | tuple[type, ...]] = {
     "size": int,
     "md5sum": str,
 }
-MAX_ACTUAL_FPS = 28
-"""What the NPU sustains for the sample models; ``iActualFPS`` never exceeds it."""
 
 
 def _file_name(request: Request) -> str:
@@ -135,65 +131,10 @@ async def model_upload(request: Request) -> Response:
     return await resumable(request, _M, "model", _model_uploaded)
 
 
-# ---- inference ---------------------------------------------------------------------------------------------------
-def _check_id(request: Request) -> None:
-    if request.query_params.get("id", "0") != "0":
-        raise invalid(_M, "Invalid parameter value: id (only inference 0 exists)")
-
-
-def _inference_view(state: DeviceState) -> dict[str, Any]:
-    ai = ai_state(state)
-    view = {key: ai.inference[key] for key in ("iEnable", "sStatus", "sModel", "iFPS")}
-    running = view["sStatus"] == "running"
-    fps = int(view["iFPS"]) or MAX_ACTUAL_FPS
-    view["iActualFPS"] = min(fps, MAX_ACTUAL_FPS) if running else 0
-    return view
-
-
-async def inference(request: Request) -> Response:
-    state = device_of(request)
-    _check_id(request)
-    if request.method == "GET":
-        return data(_inference_view(state))
-    body = await read_json(request, _M)
-    try:
-        new = apply_write(INFERENCE, body)
-    except SimError as exc:
-        if exc.message.startswith("iFPS"):
-            raise invalid(_M, "iFPS must be non-negative") from exc
-        raise invalid(_M, f"Invalid inference payload: {exc.message}") from exc
-    ai = ai_state(state)
-    model = new["sModel"]
-    with state.lock:
-        if model not in ai.models:
-            raise invalid(_M, "Invalid model name")
-        if new["iEnable"] and not ai.models[model]:
-            raise invalid(_M, "Model info not found")
-        ai.inference = {
-            "iEnable": new["iEnable"],
-            "sStatus": "running" if new["iEnable"] else "stopped",
-            "sModel": model,
-            "iFPS": new["iFPS"],
-        }
-    return success()
-
-
-async def inference_restart(request: Request) -> Response:
-    state = device_of(request)
-    ai = ai_state(state)
-    with state.lock:
-        if ai.inference.get("iEnable"):
-            ai.restarts += 1
-            ai.inference["sStatus"] = "running"
-    return success()
-
-
 ROUTES: list[BaseRoute] = [
     Route("/model/list", model_list, methods=["GET"]),
     Route("/model/info", model_info, methods=["GET", "POST"]),
     Route("/model/delete", model_delete, methods=["DELETE"]),
     Route("/model/algorithm", model_algorithm, methods=["GET"]),
     Route("/model/upload", model_upload, methods=["POST"]),
-    Route("/model/inference", inference, methods=["GET", "POST"]),
-    Route("/model/inference-restart", inference_restart, methods=["POST"]),
 ]

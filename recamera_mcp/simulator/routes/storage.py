@@ -23,7 +23,7 @@ from recamera_mcp.simulator.errors import Module, invalid, not_permitted
 from recamera_mcp.simulator.routes.common import data, device_of, read_object, success
 from recamera_mcp.simulator.routes.storage_state import SlotState, resolve_inside, storage_area
 from recamera_mcp.simulator.schemas.base import apply_write
-from recamera_mcp.simulator.schemas.record import STORAGE_CONFIG
+from recamera_mcp.simulator.schemas.recording import STORAGE_CONFIG
 from recamera_mcp.simulator.state import DeviceState
 
 _M = Module.RECORD

@@ -29,7 +29,7 @@ from typing import Any
 
 from recamera_mcp.simulator import samples
 from recamera_mcp.simulator.errors import Module, busy, invalid, not_found, not_permitted
-from recamera_mcp.simulator.schemas.record import EMMC_DEV_PATH, EMMC_UUID, SD_DEV_PATH, SD_UUID, STORAGE_CONFIG
+from recamera_mcp.simulator.schemas.recording import EMMC_DEV_PATH, EMMC_UUID, SD_DEV_PATH, SD_UUID, STORAGE_CONFIG
 from recamera_mcp.simulator.state import DeviceState
 
 _M = Module.RECORD

@@ -109,7 +109,7 @@ async def test_classification_model_needs_empty_regions(camera, make_client):
 
 
 def test_defaults_pass_every_record_rule():
-    from recamera_mcp.simulator.schemas.record import RECORD_RULE, RULE_CONFIG, SCHEDULE
+    from recamera_mcp.simulator.schemas.recording import RECORD_RULE, RULE_CONFIG, SCHEDULE
 
     assert problems_of(ConfigArea.RECORD_GLOBAL, RULE_CONFIG.default_object()) == []
     assert problems_of(ConfigArea.RECORD_SCHEDULE, SCHEDULE.default_object()) == []

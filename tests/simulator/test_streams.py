@@ -14,7 +14,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from recamera_mcp.simulator.fakeshell import PROMPT, FakeShell
 from recamera_mcp.simulator.routes.ai_state import ai_state
-from recamera_mcp.simulator.routes.websockets import append_log
+from recamera_mcp.simulator.routes.streams import append_log
 from recamera_mcp.simulator.testing import CGI, raw_login
 
 DEVICE_INFO = 'GET /cgi-bin/entry.cgi/system/device-info HTTP/1.1" 200'
@@ -213,7 +213,7 @@ async def test_terminal_pause_holds_output_until_resume(camera):
 
 
 async def test_terminal_output_held_while_paused_is_bounded(camera):
-    from recamera_mcp.simulator.routes.websockets import MAX_PAUSED_OUTPUT
+    from recamera_mcp.simulator.routes.streams import MAX_PAUSED_OUTPUT
 
     ws = await open_terminal(camera)
     try:

@@ -9,7 +9,7 @@ import pytest
 
 from recamera_mcp.simulator.routes.ai_state import ai_state
 from recamera_mcp.simulator.routes.storage_state import SlotState, storage_area
-from recamera_mcp.simulator.schemas.record import SD_DEV_PATH
+from recamera_mcp.simulator.schemas.recording import SD_DEV_PATH
 from recamera_mcp.simulator.testing import raw_session
 
 RULE = "/record/rule/record-rule-config"

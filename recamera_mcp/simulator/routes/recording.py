@@ -25,7 +25,7 @@ from recamera_mcp.simulator.routes.ai_state import model_category
 from recamera_mcp.simulator.routes.common import data, device_of, read_json, success
 from recamera_mcp.simulator.routes.storage_state import RecordEvent, SlotState, storage_area
 from recamera_mcp.simulator.schemas.base import apply_write
-from recamera_mcp.simulator.schemas.record import (
+from recamera_mcp.simulator.schemas.recording import (
     AVAILABLE_GPIOS,
     RECORD_RULE,
     RULE_CONFIG,
