@@ -2,7 +2,7 @@
 triggers and the storage slot selection.
 
 The rule that needs the device state (classification model ⇒ empty ``lRegionFilter``, detection ⇒ at least one
-polygon) is checked by the write route in ``routes/record.py``; everything here is stateless.
+polygon) is checked by the write route in ``routes/recording.py``; everything here is stateless.
 
 Schedule windows use the firmware's week: Monday first, ``"Mon 00:00:00"`` to ``"Sun 24:00:00"``; a window must end
 after it starts in that order (a window across Sunday midnight is two windows).
