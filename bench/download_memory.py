@@ -5,7 +5,7 @@
 
 The simulator (started here) holds a recording of ``--size-mb``. Each download runs in a fresh child process so its
 peak RSS (``VmHWM``) is its own; the figures printed are the child's RSS after imports and login (baseline), its
-peak, and the growth. ``ours`` is :func:`recamera_mcp.client.relay.download_recording`; ``naive`` GETs the relay URL
+peak, and the growth. ``ours`` is ``cam.recording.download`` (streamed to disk); ``naive`` GETs the relay URL
 with :meth:`ReCameraClient.request` (httpx reads the whole body) and writes ``response.content``. The files are
 compared with the original (SHA-256).
 """
@@ -37,21 +37,20 @@ def _status_mb(key: str) -> float:
 
 async def _child(mode: str, address: str, rel: str, dest: str) -> dict[str, float | str]:
     from recamera_mcp.client import ReCameraClient
-    from recamera_mcp.client.relay import download_recording, relay_for
-
     async with ReCameraClient(address, password=PASSWORD, timeout=60) as client:
-        relay = relay_for(client)
+        relay = client.storage.relay
         await relay.open()
         baseline = _status_mb("VmRSS")
         started = time.perf_counter()
         if mode == "ours":
-            result = await download_recording(client, rel, dest, relay=relay)
+            result = await client.recording.download(rel, dest)
             path = result.file
         else:
-            response = await client.request("GET", relay.url(rel), raw=True)
+            async with client.stream("GET", relay.url(rel), raw=True) as answer:
+                whole = b"".join([chunk async for chunk in answer.iter_bytes()])  # the whole body in memory
             path = str(Path(dest) / rel.rsplit("/", 1)[-1])
-            Path(path).write_bytes(response.content)
-            del response
+            Path(path).write_bytes(whole)
+            del whole
         seconds = time.perf_counter() - started
     peak = _status_mb("VmHWM")  # not ru_maxrss: Linux carries the parent's high-water mark across exec
     return {"baseline_mb": baseline, "peak_mb": peak, "seconds": seconds, "file": path}

@@ -9,7 +9,7 @@ The simulator's RTSP feed (GStreamer subprocess) serves /main at ``--size`` and 
 - connect: opening the stream (VideoCapture with TCP transport);
 - ours: :func:`recamera_mcp.snapshot.snapshot` with 120 discarded frames (open + 120 grab + 1 read + JPEG);
 - naive: open + 120 read() + 1 read() (every frame decoded AND converted to BGR and copied);
-- warm: a second snapshot served by the warm reader (keep_warm) without re-opening;
+- warm: a second snapshot served by a warm reader (a WarmReaders registry) without re-opening;
 - the floor 120 / fps (what discarding 120 frames costs on a device whose buffered frames come at the live rate).
 
 Medians over ``--runs`` runs.
@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from recamera_mcp.simulator.rtsp import RtspFeed, decode_frame_counter
-from recamera_mcp.snapshot import _capture, close_warm_readers, snapshot
+from recamera_mcp.snapshot import WarmReaders, _capture, snapshot
 
 DISCARD = 120
 
@@ -70,7 +70,7 @@ def ours(url: str, **kwargs: Any) -> Any:
 
 def capture_only(url: str) -> None:
     """Our open + 120 grab + 1 read, without the JPEG encode (to compare like with like)."""
-    _capture(url, DISCARD, open_timeout_s=5, read_timeout_s=5, timeout_s=30, keep_warm=False, idle_s=0)
+    _capture(url, DISCARD, open_timeout_s=5, read_timeout_s=5, timeout_s=30, warm=None, idle_s=0)
 
 
 def main() -> None:
@@ -98,16 +98,17 @@ def main() -> None:
             rows["naive"].append((wall, cpu))
             counters["naive"].append(counter)
 
-        async def warm_pair() -> tuple[float, float]:
-            await snapshot(url, DISCARD, keep_warm=True)
+        async def warm_pair(readers: WarmReaders) -> tuple[float, float]:
+            await snapshot(url, DISCARD, warm=readers)
             wall, cpu = time.perf_counter(), time.process_time()
-            second = await snapshot(url, DISCARD)
+            second = await snapshot(url, DISCARD, warm=readers)
             assert second.warm
             return time.perf_counter() - wall, time.process_time() - cpu
 
         for _ in range(args.runs):
-            rows["warm"].append(asyncio.run(warm_pair()))
-            close_warm_readers()
+            readers = WarmReaders()
+            rows["warm"].append(asyncio.run(warm_pair(readers)))
+            readers.close()
 
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in rows.items()}
     floor = DISCARD / args.fps

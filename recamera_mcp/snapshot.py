@@ -5,8 +5,9 @@ the past. :func:`snapshot` opens the stream over TCP with open/read timeouts (it
 ``discard_frames`` frames (120 by default; grab skips the colour conversion and copy that ``read()`` does), then
 ``read()``\\ s one, downscales it to at most 1280 px on the long edge and encodes JPEG (quality 75).
 
-With ``keep_warm`` the capture is kept open by a background reader that keeps grabbing for ``idle_s`` seconds; a
-snapshot of the same URL within that window decodes the next live frame without re-opening (one frame time).
+Given a :class:`WarmReaders` registry, the capture is kept open by a background reader that keeps grabbing for
+``idle_s`` seconds; a snapshot of the same URL within that window decodes the next live frame without re-opening
+(one frame time). The registry belongs to its caller (the MCP server keeps one in its lifespan state).
 
 :func:`stream_url` builds the URL from the device's own stream config (credentials inserted when the stream asks
 for them; they are never shown: :func:`redact_url`).
@@ -21,12 +22,13 @@ import os
 import socket
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from recamera_mcp.client import ConfigArea, DeviceTimeout, DeviceUnreachable, NotSupported, ValidationError
+from recamera_mcp.client import ConfigArea, DeviceTimeout, DeviceUnreachable, Fix, NotSupported, ValidationError
 
 if TYPE_CHECKING:
     from recamera_mcp.client import ReCameraClient
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_DISCARD",
     "Snapshot",
-    "close_warm_readers",
+    "WarmReaders",
     "redact_url",
     "snapshot",
     "snapshot_device",
@@ -94,15 +96,16 @@ async def stream_url(client: ReCameraClient, stream: str = "main") -> str:
     if stream not in _STREAMS:
         raise ValidationError(f"unknown stream {stream!r}", "use main or sub", field="stream")
     index, area = _STREAMS[stream]
-    config = await client.get_config(area)
+    config = await client.config.get(area)
     rtsp = config.get("rtsp") if isinstance(config.get("rtsp"), dict) else {}
     assert isinstance(rtsp, dict)
     if rtsp.get("iEnabled") != 1:
         other = "RTMP/ONVIF" if stream == "main" else "RTMP"
         raise NotSupported(
             f"RTSP is off on the {stream} stream of {client.address.key}",
-            f'turn it on with update_config(host, "{area.value}", {{"rtsp": {{"iEnabled": 1}}}}) (only one of '
+            f'turn it on in the {area.value} config: {{"rtsp": {{"iEnabled": 1}}}} (only one of '
             f"RTSP/{other} can be on for this stream, so turn those off in the same change if they are on)",
+            fix=Fix(op="config.update", args={"area": area.value, "changes": {"rtsp": {"iEnabled": 1}}}),
         )
     url = rtsp.get("sURL")
     if not isinstance(url, str) or not url.startswith("rtsp://"):
@@ -189,8 +192,9 @@ def _encode(frame: Any, max_edge: int, quality: int) -> tuple[bytes, int, int]:
 class _WarmReader:
     """An open capture that a background thread keeps draining (grab) until idle; serves the next live frame."""
 
-    def __init__(self, url: str, capture: Any, idle_s: float) -> None:
+    def __init__(self, url: str, capture: Any, idle_s: float, owner: WarmReaders) -> None:
         self.url = url
+        self.owner = owner
         self.capture = capture
         self.idle_s = idle_s
         self.last_used = time.monotonic()
@@ -222,9 +226,7 @@ class _WarmReader:
                 self._wanted = False
                 self._cond.notify_all()
             self.capture.release()
-            with _warm_lock:
-                if _warm.get(self.url) is self:
-                    del _warm[self.url]
+            self.owner.forget(self)
 
     def next_frame(self, timeout_s: float) -> Any:
         """The next frame grabbed after this call, or None if the reader died or timed out."""
@@ -246,18 +248,51 @@ class _WarmReader:
         self._thread.join(5)
 
 
-_warm: dict[str, _WarmReader] = {}
-_warm_lock = threading.Lock()
+class WarmReaders:
+    """The open RTSP captures kept warm for quick snapshots, by URL; its owner (the server's lifespan, a script)
+    calls :meth:`close` at the end. Thread-safe: readers run in worker threads."""
+
+    def __init__(self) -> None:
+        self._readers: dict[str, _WarmReader] = {}
+        self._lock = threading.Lock()
+        _LIVE.add(self)
+
+    def get(self, url: str) -> _WarmReader | None:
+        with self._lock:
+            return self._readers.get(url)
+
+    def put(self, reader: _WarmReader) -> None:
+        with self._lock:
+            old = self._readers.pop(reader.url, None)
+            self._readers[reader.url] = reader
+        if old is not None:
+            old.stop()
+
+    def forget(self, reader: _WarmReader) -> None:
+        with self._lock:
+            if self._readers.get(reader.url) is reader:
+                del self._readers[reader.url]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._readers)
+
+    def close(self) -> None:
+        """Stop every warm reader (their captures are released)."""
+        with self._lock:
+            readers = list(self._readers.values())
+            self._readers.clear()
+        for reader in readers:
+            reader.stop()
+
+
+_LIVE: weakref.WeakSet[WarmReaders] = weakref.WeakSet()
 
 
 @atexit.register
-def close_warm_readers() -> None:
-    """Stop every warm reader (their captures are released)."""
-    with _warm_lock:
-        readers = list(_warm.values())
-        _warm.clear()
-    for reader in readers:
-        reader.stop()
+def _close_all_at_exit() -> None:
+    for readers in list(_LIVE):
+        readers.close()
 
 
 def _capture(
@@ -267,12 +302,12 @@ def _capture(
     open_timeout_s: float,
     read_timeout_s: float,
     timeout_s: float,
-    keep_warm: bool,
+    warm: WarmReaders | None,
     idle_s: float,
 ) -> tuple[Any, int, float, bool]:
-    """(BGR frame, frames discarded, connect seconds, warm) — blocking, run in a worker thread."""
-    with _warm_lock:
-        reader = _warm.get(url)
+    """(BGR frame, frames discarded, connect seconds, warm) — blocking, run in a worker thread. With ``warm``, a
+    reader of that registry serves the frame when one is open, and the capture is kept open in it afterwards."""
+    reader = warm.get(url) if warm is not None else None
     if reader is not None:
         frame = reader.next_frame(read_timeout_s)
         if frame is not None:
@@ -303,13 +338,8 @@ def _capture(
                 f"no frame could be decoded from {redact_url(url)} within {read_timeout_s:g} s",
                 "try again; if it persists check the stream's codec settings (video_encode_main|sub)",
             )
-        if keep_warm:
-            warm = _WarmReader(url, capture, idle_s)
-            with _warm_lock:
-                old = _warm.pop(url, None)
-                _warm[url] = warm
-            if old is not None:
-                old.stop()
+        if warm is not None:
+            warm.put(_WarmReader(url, capture, idle_s, warm))
             handed_over = True
         return frame, discard_frames, connect_s, False
     finally:
@@ -327,10 +357,12 @@ async def snapshot(
     max_edge: int = MAX_EDGE,
     quality: int = JPEG_QUALITY,
     save_to: str | Path | None = None,
-    keep_warm: bool = False,
+    warm: WarmReaders | None = None,
     idle_s: float = WARM_IDLE_S,
 ) -> Snapshot:
     """One fresh frame of an RTSP stream as JPEG (see the module docstring). Never blocks the event loop.
+
+    ``warm``: keep the stream open in this registry for ``idle_s`` so the next snapshot of the URL is instant.
 
     ``save_to``: a file (or directory) for the full-size frame (JPEG quality 90). Raises :class:`DeviceUnreachable`
     / :class:`DeviceTimeout` with a clear message; the URL's credentials never appear in messages.
@@ -351,11 +383,11 @@ async def snapshot(
         open_timeout_s=open_timeout_s,
         read_timeout_s=read_timeout_s,
         timeout_s=timeout_s,
-        keep_warm=keep_warm,
+        warm=warm,
         idle_s=idle_s,
     )
     try:
-        frame, discarded, connect_s, warm = await asyncio.wait_for(work, timeout_s + read_timeout_s + 2)
+        frame, discarded, connect_s, served_warm = await asyncio.wait_for(work, timeout_s + read_timeout_s + 2)
     except TimeoutError:
         raise DeviceTimeout(
             f"the snapshot from {redact_url(rtsp_url)} took longer than {timeout_s:g} s", "try again later"
@@ -372,10 +404,10 @@ async def snapshot(
         frames_discarded=discarded,
         elapsed_s=round(time.monotonic() - started, 3),
         connect_s=round(connect_s, 3),
-        warm=warm,
+        warm=served_warm,
         saved_path=saved,
     )
-    if not warm and discard_frames < DEFAULT_DISCARD:
+    if not served_warm and discard_frames < DEFAULT_DISCARD:
         result.warnings.append(
             f"only {discard_frames} frames were discarded (< {DEFAULT_DISCARD}): the image may show the stream's "
             "stale start-up burst (the past), not the present"

@@ -12,7 +12,7 @@ import pytest
 from recamera_mcp.client import ConfigArea, DeviceTimeout, DeviceUnreachable, NotSupported, ReCameraClient
 from recamera_mcp.simulator.rtsp import decode_frame_counter
 from recamera_mcp.simulator.testing import PASSWORD
-from recamera_mcp.snapshot import close_warm_readers, redact_url, snapshot, stream_url
+from recamera_mcp.snapshot import WarmReaders, redact_url, snapshot, stream_url
 
 
 def counter_of(jpeg: bytes) -> tuple[int, bool]:
@@ -48,12 +48,14 @@ async def test_few_discarded_frames_warn_and_show_the_past(rtsp_camera):
 
 async def test_warm_reader_serves_the_next_live_frame_without_reopening(rtsp_camera):
     url = rtsp_camera.rtsp.url("main")
+    readers = WarmReaders()
     try:
-        first = await snapshot(url, keep_warm=True)
-        second = await snapshot(url)
-        third = await snapshot(url)
+        first = await snapshot(url, warm=readers)
+        second = await snapshot(url, warm=readers)
+        third = await snapshot(url, warm=readers)
     finally:
-        close_warm_readers()
+        readers.close()
+    assert len(readers) == 0
     assert not first.warm and second.warm and third.warm
     assert second.frames_discarded == 0 and second.elapsed_s < first.elapsed_s
     counters = [counter_of(s.jpeg) for s in (first, second, third)]
@@ -62,16 +64,18 @@ async def test_warm_reader_serves_the_next_live_frame_without_reopening(rtsp_cam
 
 async def test_rtsp_off_says_how_to_turn_it_on(camera):
     async with ReCameraClient(camera.address, password=PASSWORD) as cam:
-        await cam.read_modify_write(ConfigArea.STREAM_MAIN, {"rtsp": {"iEnabled": 0}})
+        await cam.config.update(ConfigArea.STREAM_MAIN, {"rtsp": {"iEnabled": 0}})
         with pytest.raises(NotSupported) as info:
             await stream_url(cam, "main")
     assert "RTSP is off on the main stream" in str(info.value)
-    assert 'update_config(host, "stream_main", {"rtsp": {"iEnabled": 1}})' in str(info.value)
+    assert 'stream_main config: {"rtsp": {"iEnabled": 1}}' in str(info.value)
+    assert info.value.fix is not None and info.value.fix.op == "config.update"
+    assert info.value.fix.args == {"area": "stream_main", "changes": {"rtsp": {"iEnabled": 1}}}
 
 
 async def test_stream_credentials_inserted_but_never_shown(camera):
     async with ReCameraClient(camera.address, password=PASSWORD) as cam:
-        await cam.read_modify_write(ConfigArea.STREAM_SUB, {"rtsp": {"iAuthType": 1, "sPassword": "Se%cret!"}})
+        await cam.config.update(ConfigArea.STREAM_SUB, {"rtsp": {"iAuthType": 1, "sPassword": "Se%cret!"}})
         url = await stream_url(cam, "sub")
     assert url.startswith("rtsp://admin:Se%25cret%21@127.0.0.1:")
     assert redact_url(url).startswith("rtsp://***@127.0.0.1:") and "cret" not in redact_url(url)

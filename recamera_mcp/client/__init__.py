@@ -1,56 +1,132 @@
 """Async client for Seeed reCamera (RV1126B) devices: login, token, retry-once, read-before-write. No MCP.
 
-async with ReCameraClient("192.168.1.5", username="admin", password="...") as cam:
-    lan = await cam.get_config(ConfigArea.LAN)
-    result = await cam.read_modify_write(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
+    async with ReCameraClient("192.168.1.5", username="admin", password="...") as cam:
+        lan = await cam.config.get(ConfigArea.LAN)
+        result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
+
+One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.image``, ``cam.storage``,
+``cam.recording``, ``cam.models``, ``cam.inference``. Everything a caller needs is exported here.
 """
 
 from __future__ import annotations
 
-from recamera_mcp.client._client import ReCameraClient
+from recamera_mcp.client._answers import public_key_of
+from recamera_mcp.client._client import DEFAULT_USERNAME, ReCameraClient
 from recamera_mcp.client._endpoints import CONFIG_AREAS, AreaSpec, ConfigArea
 from recamera_mcp.client._errors import (
     AuthError,
     DeviceApiError,
     DeviceTimeout,
     DeviceUnreachable,
+    DiscoveryError,
+    Fix,
     LockedOut,
     MustChangePassword,
     NotAReCamera,
     NotSupported,
     ReCameraError,
+    StorageNotReady,
     TokenRejected,
     ValidationError,
     WrongCredentials,
 )
-from recamera_mcp.client._host import HostAddress, parse_host
-from recamera_mcp.client._models import FieldChange, LoginResult, WriteResult
-from recamera_mcp.client._secrets import SECRET_MASK, mask_secrets
+from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
+from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
+from recamera_mcp.client._models import FieldChange, LoginResult, Problem, WriteResult
+from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
+from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
+from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
+from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.image import (
+    GROUPS,
+    SCENES,
+    Adjustment,
+    Backlight,
+    Enhancement,
+    Exposure,
+    ImageAPI,
+    NightToDay,
+    ResetResult,
+    TuneResult,
+    VideoAdjustment,
+    WhiteBalance,
+)
+from recamera_mcp.client.inference import InferenceAPI
+from recamera_mcp.client.models import ModelsAPI
+from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
+from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
+from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
 
 __all__ = [
+    "CGI_PREFIX",
     "CONFIG_AREAS",
+    "DEFAULT_USERNAME",
+    "GROUPS",
+    "SCENES",
     "SECRET_MASK",
+    "Adjustment",
     "AreaSpec",
     "AuthError",
+    "Backlight",
+    "BatteryInfo",
+    "ConfigAPI",
     "ConfigArea",
     "DeviceApiError",
+    "DeviceResponse",
+    "DeviceStatus",
     "DeviceTimeout",
     "DeviceUnreachable",
+    "DeviceWebSocket",
+    "DiscoveryError",
+    "DownloadResult",
+    "Enhancement",
+    "Exposure",
     "FieldChange",
+    "Fix",
     "HostAddress",
+    "ImageAPI",
+    "InferenceAPI",
+    "KeyProbe",
     "LockedOut",
     "LoginResult",
+    "ModelsAPI",
     "MustChangePassword",
+    "NightToDay",
     "NotAReCamera",
     "NotSupported",
+    "ProbeAnswer",
+    "Problem",
     "ReCameraClient",
     "ReCameraError",
+    "RecordingAPI",
+    "RecordingEntry",
+    "RecordingList",
+    "RecordingStatus",
+    "ResetResult",
+    "RuleInfo",
+    "Slot",
+    "StorageAPI",
+    "StorageAction",
+    "StorageNotReady",
+    "StoragePlan",
+    "StorageStatus",
+    "StreamedResponse",
+    "SystemAPI",
+    "Thumbnail",
     "TokenCache",
     "TokenRejected",
+    "TriggerResult",
+    "TuneResult",
     "ValidationError",
+    "VideoAdjustment",
+    "WhiteBalance",
     "WriteResult",
     "WrongCredentials",
+    "is_secret_field",
     "mask_secrets",
+    "mask_value",
     "parse_host",
+    "public_key_of",
+    "redact_text",
 ]

@@ -13,7 +13,7 @@ from recamera_mcp.client._errors import ValidationError
 from recamera_mcp.client._host import CGI_PREFIX
 from recamera_mcp.client._merge import Planned, flatten, plan_changes, value_at
 from recamera_mcp.client._models import FieldChange, WriteResult
-from recamera_mcp.client._secrets import SECRET_MASK, is_secret_key
+from recamera_mcp.client._secrets import mask_value
 
 __all__ = ["WritePlan", "area_spec", "resolve_spec"]
 
@@ -100,10 +100,7 @@ class WritePlan:
         return bool(self.differing)
 
     def _shown(self, field: str, value: Any) -> Any:
-        if self.reveal_secrets or value in (None, "") or isinstance(value, dict | list):
-            return value
-        secret = field in self.spec.secret_fields or is_secret_key(field.rsplit(".", 1)[-1])
-        return SECRET_MASK if secret else value
+        return value if self.reveal_secrets else mask_value(field, value, self.spec.secret_fields)
 
     def _is_asked(self, name: str) -> bool:
         return any(
@@ -145,15 +142,24 @@ class WritePlan:
                     kept=now == p.wanted and isinstance(now, bool) == isinstance(p.wanted, bool),
                 )
             )
-        others = [name for name in before_leaves.keys() | after_leaves.keys() if not self._is_asked(name)]
-        other_changes = sorted(
-            name for name in others if before_leaves.get(name, _MISSING) != after_leaves.get(name, _MISSING)
-        )
+        others = [
+            name
+            for name in before_leaves.keys() | after_leaves.keys()
+            if not self._is_asked(name) and name not in self.spec.volatile_fields
+        ]
+        moved = sorted(name for name in others if before_leaves.get(name, _MISSING) != after_leaves.get(name, _MISSING))
         return WriteResult(
             path=self.spec.path,
             dry_run=False,
             written=True,
             changes=changes,
-            unchanged_fields=len(others) - len(other_changes),
-            other_changes=other_changes,
+            unchanged_fields=len(others) - len(moved),
+            other_changes=[
+                FieldChange(
+                    field=name,
+                    before=self._shown(name, before_leaves.get(name)),
+                    after=self._shown(name, after_leaves.get(name)),
+                )
+                for name in moved
+            ],
         )

@@ -51,6 +51,8 @@ class AreaSpec:
     raw: bool = False
     params: Mapping[str, str] | None = None
     secret_fields: frozenset[str] = field(default_factory=frozenset)
+    volatile_fields: frozenset[str] = field(default_factory=frozenset)
+    """Fields that change by themselves between two reads (the clock): never reported as side effects."""
     description: str = ""
 
 
@@ -58,7 +60,10 @@ _STREAM_SECRETS = frozenset({"rtsp.sPassword", "onvif.sPassword"})
 
 CONFIG_AREAS: dict[ConfigArea, AreaSpec] = {
     ConfigArea.TIME: AreaSpec(
-        path="/system/time", write_method="PUT", description="System time: NTP or manual, time zone."
+        path="/system/time",
+        write_method="PUT",
+        volatile_fields=frozenset({"iTimestamp"}),
+        description="System time: NTP or manual, time zone.",
     ),
     ConfigArea.LAN: AreaSpec(
         path="/network/lan", write_method="PUT", description="Wired network: IPv4 method/address, DNS, link."

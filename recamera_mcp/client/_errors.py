@@ -12,16 +12,29 @@ No message ever contains a password or a token.
     │   ├── LockedOut                          iStatus -3; .wait_s from sWaittime
     │   ├── MustChangePassword                 iAuth 2 (or 403 on a must-change token)
     │   └── TokenRejected                      a second 401 right after a fresh login
-    ├── DeviceApiError                         non-2xx answer or body code != 0: .status_code, .device_code,
-    │                                          .module ("device"|"video"|"record"|"ai"|"terminal"|None),
-    │                                          .device_message
+    ├── DeviceApiError                         an answer that means failure (see _answers.py): .status_code,
+    │                                          .device_code, .module ("device"|"video"|"record"|"ai"|"terminal"|
+    │                                          None), .device_message
+    ├── StorageNotReady                        the storage slot's state does not allow it (e.g. not CONFIGURED)
     ├── ValidationError(ReCameraError, ValueError)   bad input caught before any I/O: .field
-    └── NotSupported                           the device does not implement this (501), or the client cannot
+    ├── NotSupported                           the device does not implement this (501), or the client cannot
+    └── DiscoveryError                         a subnet sweep could not run (nmap missing or failing, bad options)
+
+Any error may carry a :class:`Fix`: the client operation that would resolve it (``config.update`` with its area and
+changes, ``storage.action`` format, ...). The client's texts speak of the device and of this library; a front end
+(the MCP server) turns a ``Fix`` into its own advice.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
 __all__ = [
+    "DiscoveryError",
+    "Fix",
+    "StorageNotReady",
     "AuthError",
     "DeviceApiError",
     "DeviceTimeout",
@@ -47,13 +60,26 @@ def module_of_code(code: int | None) -> str | None:
     return _MODULES.get(code // 10000)
 
 
-class ReCameraError(Exception):
-    """Root of every error the client raises. ``message``: what happened; ``hint``: what to do next."""
+class Fix(BaseModel):
+    """A client operation that would resolve a problem: ``op`` names it (``config.update``, ``storage.action``,
+    ``image.tune``, ``inference.configure``, ``system.reboot``, ``login``, ``change_password``), ``args`` are its
+    arguments in the client's terms (``{"area": "record_global", "changes": {"bRuleEnabled": true}}``)."""
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    model_config = ConfigDict(frozen=True)
+
+    op: str = Field(description="The client operation, e.g. config.update")
+    args: dict[str, Any] = Field(default_factory=dict, description="Its arguments")
+
+
+class ReCameraError(Exception):
+    """Root of every error the client raises. ``message``: what happened; ``hint``: what to do next; ``fix``: the
+    operation that would resolve it, when there is one."""
+
+    def __init__(self, message: str, hint: str = "", *, fix: Fix | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.fix = fix
 
     def __str__(self) -> str:
         return f"{self.message}. {self.hint}" if self.hint else self.message
@@ -83,7 +109,7 @@ class LockedOut(AuthError):
     """Too many failed logins from this address (``iStatus: -3``); ``wait_s`` is the device's wait time."""
 
     def __init__(self, message: str, hint: str = "", *, wait_s: int = 0) -> None:
-        super().__init__(message, hint)
+        super().__init__(message, hint, fix=None)
         self.wait_s = wait_s
 
 
@@ -106,8 +132,9 @@ class DeviceApiError(ReCameraError):
         status_code: int,
         device_code: int | None = None,
         device_message: str | None = None,
+        fix: Fix | None = None,
     ) -> None:
-        super().__init__(message, hint)
+        super().__init__(message, hint, fix=fix)
         self.status_code = status_code
         self.device_code = device_code
         self.device_message = device_message
@@ -117,10 +144,18 @@ class DeviceApiError(ReCameraError):
 class ValidationError(ReCameraError, ValueError):
     """Bad input, caught before anything was sent to the device. ``field`` names the offending input."""
 
-    def __init__(self, message: str, hint: str = "", *, field: str | None = None) -> None:
-        super().__init__(message, hint)
+    def __init__(self, message: str, hint: str = "", *, field: str | None = None, fix: Fix | None = None) -> None:
+        super().__init__(message, hint, fix=fix)
         self.field = field
 
 
 class NotSupported(ReCameraError):
     """The device (or this firmware) does not implement the requested operation."""
+
+
+class StorageNotReady(ReCameraError):
+    """The storage slot is not in a state that allows this (e.g. a relay needs CONFIGURED or later)."""
+
+
+class DiscoveryError(ReCameraError):
+    """A subnet sweep could not run: nmap missing or failing, or bad discovery options."""

@@ -8,7 +8,8 @@ Rules (the device resets any field a write omits, so the client always sends the
   decides (``i`` integer, ``f`` number, ``s`` string, ``b`` boolean, ``l`` array, ``d`` object);
 - objects merge key by key, recursively; arrays and scalars are replaced whole; an object field may be set to
   null (the device uses null for "none", e.g. ``dSelectSlotToEnable``);
-- :data:`SECRET_MASK` given for a secret field means "keep the device's value".
+- :data:`SECRET_MASK` given for a secret field means "keep the device's value", and so does a URL sent back exactly
+  as it was shown (its password or stream key masked).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recamera_mcp.client._errors import ValidationError
-from recamera_mcp.client._secrets import SECRET_MASK, is_secret_key
+from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_url, mask_value
 
 __all__ = ["Planned", "flatten", "json_type", "plan_changes", "value_at"]
 
@@ -115,14 +116,16 @@ def plan_changes(
                     )
                 merge(now, value, dotted)
                 continue
-            if value == SECRET_MASK and (dotted in secrets or is_secret_key(key)):
+            if value == SECRET_MASK and is_secret_field(dotted, secrets):
                 continue  # a masked secret sent back: keep the device's value
+            if isinstance(value, str) and isinstance(now, str) and SECRET_MASK in value and mask_url(now) == value:
+                continue  # a URL sent back as it was shown (password or stream key masked): keep the device's
             expected = _expected_type(key, now)
             nulling = value is None and (now is None or isinstance(now, dict))  # null switches an object off
             if not nulling and not _type_ok(expected, value):
-                secret = dotted in secrets or is_secret_key(key)
-                shown = "" if secret else f" ({value!r})"
-                current = "a secret" if secret else repr(now)
+                secret = is_secret_field(dotted, secrets)
+                shown = "" if secret else f" ({mask_value(dotted, value, secrets)!r})"
+                current = "a secret" if secret else repr(mask_value(dotted, now, secrets))
                 raise ValidationError(
                     f"field {dotted!r} must be {expected}, got {json_type(value)}{shown}",
                     f"the device's current value is {current}; send a value of the same type",

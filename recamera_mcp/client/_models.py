@@ -6,7 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FieldChange", "LoginResult", "WriteResult"]
+from recamera_mcp.client._errors import Fix
+
+__all__ = ["FieldChange", "LoginResult", "Problem", "WriteResult"]
 
 
 class LoginResult(BaseModel):
@@ -25,17 +27,17 @@ class LoginResult(BaseModel):
 
 
 class FieldChange(BaseModel):
-    """One field a write asked to change, as seen before and after."""
+    """One field of a device object, before and after a write: asked for, or changed by the device on its own.
 
-    field: Annotated[str, Field(description="Dotted path of the field in the device object, e.g. dIpv4.sV4Method.")]
-    before: Annotated[Any, Field(description="The value before the write.")]
-    after: Annotated[
-        Any, Field(description="The value read back after the write (in a dry run: the value that would be sent).")
-    ]
+    The one change model of every write (config, image, and the areas that follow). Secret values are masked."""
+
+    field: Annotated[str, Field(description="Dotted path in the device object, e.g. dIpv4.sV4Method")]
+    before: Annotated[Any, Field(description="Value before the write")]
+    after: Annotated[Any, Field(description="Value read back after it (dry run: the value that would be sent)")]
     kept: Annotated[
-        bool,
-        Field(description="True when the device kept the requested value (always False in a dry run)."),
-    ]
+        bool | None,
+        Field(description="The device kept the requested value (false in a dry run; null: not asked for)"),
+    ] = None
 
 
 class WriteResult(BaseModel):
@@ -52,6 +54,13 @@ class WriteResult(BaseModel):
         int, Field(description="How many other fields of the object were left as they were.")
     ] = 0
     other_changes: Annotated[
-        list[str],
-        Field(description="Fields not asked for that still differ after the write (device side effects)."),
+        list[FieldChange],
+        Field(description="Fields not asked for that the device changed on its own (side effects of the write)."),
     ] = []
+
+
+class Problem(BaseModel):
+    """Something that stops the camera doing what it should, and the operation that fixes it (when there is one)."""
+
+    message: str
+    fix: Fix | None = None

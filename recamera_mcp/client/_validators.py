@@ -1,9 +1,10 @@
 """Client-side rules of the video, stream, OSD and audio config objects, checked on the merged object before a write.
 
-:func:`check_merged` is called by :meth:`ReCameraClient.read_modify_write` with the object as read and the object
-about to be sent. Only problems the change introduces are refused (a value the device already holds that these
-rules dislike does not block an unrelated change). Ranges follow ``recamera-api-fields.md`` §2.3 (the firmware's
-own validation messages); every error names the field, the allowed range and a fix.
+:func:`check_merged` is called by the config area's read-modify-write with the object as read and the object
+about to be sent; :func:`trigger_region_problems` takes the inference model's category it read from the device. All
+of it is pure: data in, problems out. Only problems the change introduces are refused (a value the device already
+holds that these rules dislike does not block an unrelated change). Ranges follow ``recamera-api-fields.md`` §2.3
+(the firmware's own validation messages); every error names the field, the allowed range and a fix.
 """
 
 from __future__ import annotations
@@ -11,24 +12,22 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from recamera_mcp.client._endpoints import AreaSpec, ConfigArea, area_for_path
-from recamera_mcp.client._errors import DeviceApiError, ValidationError
-
-if TYPE_CHECKING:
-    from recamera_mcp.client._client import ReCameraClient
+from recamera_mcp.client._errors import ValidationError
 
 __all__ = [
-    "DEVICE_CHECKS",
     "MAX_PRIVACY_MASKS",
     "VALIDATORS",
     "Problem",
     "check_merged",
-    "check_with_device",
+    "needs_model_category",
     "problems_of",
+    "raise_first",
+    "trigger_region_problems",
 ]
 
 MAX_PRIVACY_MASKS = 6
@@ -478,31 +477,14 @@ def check_merged(spec: AreaSpec, current: dict[str, Any], merged: dict[str, Any]
         raise ValidationError(f"{area.value}: {first.message}{more}", first.fix, field=first.field)
 
 
-# ---- rules that depend on the device's state (awaited by read_modify_write after check_merged) ----------------------
-DeviceCheck = Callable[["ReCameraClient", dict[str, Any]], Awaitable[list[Problem]]]
-"""May complete the merged object in place with device-dependent defaults; returns the problems it finds."""
-
-
-async def inference_category(client: ReCameraClient) -> str | None:
-    """Category of the inference model (``"Detection"``, ``"Classification"``...), None when unknown."""
-    try:
-        inference = await client.get_json("/model/inference", params={"id": "0"})
-        model = inference.get("sModel") if isinstance(inference, dict) else None
-        if not isinstance(model, str) or not model:
-            return None
-        info = await client.get_json("/model/info", params={"File-name": model})
-    except DeviceApiError:
-        return None
-    category = info.get("category") if isinstance(info, dict) else None
-    return category if isinstance(category, str) and category else None
-
-
-async def _trigger_regions(client: ReCameraClient, merged: dict[str, Any]) -> list[Problem]:
-    """Classification model ⇒ every ``lRegionFilter`` empty; detection ⇒ at least one polygon (default: full frame)."""
+# ---- rules that depend on the device's state ----------------------------------------------------------------------
+def trigger_region_problems(merged: dict[str, Any], category: str | None) -> list[Problem]:
+    """Record triggers against the inference model's category (``"Detection"``, ``"Classification"``, None when
+    unknown): classification => every ``lRegionFilter`` empty; detection => at least one polygon. A rule without
+    ``lRegionFilter`` gets the category's default in place (empty, or the full frame)."""
     rules = merged.get("lInferenceSet")
-    if not isinstance(rules, list) or not any(isinstance(rule, dict) for rule in rules):
+    if not isinstance(rules, list):
         return []
-    category = await inference_category(client)
     problems: list[Problem] = []
     for index, rule in enumerate(rules):
         if not isinstance(rule, dict):
@@ -535,18 +517,14 @@ async def _trigger_regions(client: ReCameraClient, merged: dict[str, Any]) -> li
     return problems
 
 
-DEVICE_CHECKS: dict[ConfigArea, DeviceCheck] = {
-    ConfigArea.RECORD_TRIGGERS: _trigger_regions,
-}
+def needs_model_category(area: ConfigArea | None, merged: dict[str, Any]) -> bool:
+    """True when checking ``merged`` needs the inference model's category (record triggers with rules)."""
+    rules = merged.get("lInferenceSet")
+    return area == ConfigArea.RECORD_TRIGGERS and isinstance(rules, list) and any(isinstance(r, dict) for r in rules)
 
 
-async def check_with_device(client: ReCameraClient, spec: AreaSpec, merged: dict[str, Any]) -> None:
-    """Run the area's device-dependent check on the object about to be sent; :class:`ValidationError` on a problem."""
-    area = area_for_path(spec.path, raw=spec.raw)
-    check = DEVICE_CHECKS.get(area) if area is not None else None
-    if check is None or area is None:
-        return
-    problems = await check(client, merged)
+def raise_first(area: ConfigArea, problems: list[Problem]) -> None:
+    """Raise :class:`ValidationError` for the first problem (mentioning how many more there are)."""
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -1,4 +1,7 @@
-"""Image (ISP) tuning: typed groups with the device's own keys and ranges, and the edit-mode sequence done right.
+"""The image area (``cam.image``): ISP tuning with typed groups (the device's own keys and ranges), and the
+edit-mode sequence done right.
+
+    result = await cam.image.tune("current", adjustment={"iBrightness": 70})
 
 The device's sequence (``recamera-api-fields.md`` §2.4): ``PUT /image/0/scene {"iProfile": N}`` enters edit mode
 for profile N (0 general, 1 day, 2 night), the per-profile PUTs replace WHOLE sub-objects, and
@@ -6,8 +9,9 @@ for profile N (0 general, 1 day, 2 night), the per-profile PUTs replace WHOLE su
 idle timeout). ``POST /image/0/scene-save`` persists on newer firmware (404/501 on older firmware is fine).
 ``video-adjustment`` and ``night-to-day`` are not per profile: they are applied and saved at once.
 
-:func:`tune_image` validates everything before it writes, always sends the commit once it entered edit mode (also
-when a step failed) and reports the before/after of every field asked for.
+:meth:`ImageAPI.tune` validates everything before it writes, always sends the commit once it entered edit mode
+(also when a step failed) and reports the before/after of every field asked for, and of every field of the written
+sections that the device changed on its own (``other_changes``).
 """
 
 from __future__ import annotations
@@ -16,15 +20,14 @@ import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from recamera_mcp.client._errors import DeviceApiError, NotSupported, ReCameraError, ValidationError
-
-if TYPE_CHECKING:
-    from recamera_mcp.client._client import ReCameraClient
+from recamera_mcp.client._funnel import Funnel
+from recamera_mcp.client._models import FieldChange
 
 __all__ = [
     "GROUPS",
@@ -33,14 +36,12 @@ __all__ = [
     "Backlight",
     "Enhancement",
     "Exposure",
-    "ImageChange",
+    "ImageAPI",
     "NightToDay",
     "ResetResult",
     "TuneResult",
     "VideoAdjustment",
     "WhiteBalance",
-    "reset_image",
-    "tune_image",
 ]
 
 log = logging.getLogger(__name__)
@@ -174,21 +175,17 @@ _BY_NAME = {g.name: g for g in GROUPS}
 _READ_ONLY = {"nightToDay": ("iProfileCur",)}
 
 
-class ImageChange(BaseModel):
-    """One field asked to change."""
-
-    field: Annotated[str, Field(description="Where it lives, e.g. profile[2].imageAdjustment.iBrightness.")]
-    before: Annotated[Any, Field(description="Value before the call.")]
-    after: Annotated[Any, Field(description="Value read back afterwards (null if it could not be read).")]
-    kept: Annotated[bool, Field(description="True when the device now has the requested value.")]
-
-
 class TuneResult(BaseModel):
-    """What :func:`tune_image` did."""
+    """What :meth:`ImageAPI.tune` did."""
 
     profile: Annotated[int, Field(description="Profile edited: 0 general, 1 day, 2 night.")]
     profile_name: str
-    changes: list[ImageChange] = []
+    changes: Annotated[
+        list[FieldChange], Field(description="Each field asked for, e.g. profile[2].imageAdjustment.iBrightness")
+    ] = []
+    other_changes: Annotated[
+        list[FieldChange], Field(description="Fields of the written sections the device changed on its own")
+    ] = []
     steps: Annotated[list[str], Field(description="Requests sent, in order, e.g. 'PUT /image/0/scene -1'.")] = []
     failed_step: Annotated[str | None, Field(description="The request that failed, if any.")] = None
     error: Annotated[str | None, Field(description="Why it failed.")] = None
@@ -215,7 +212,7 @@ class TuneResult(BaseModel):
                 "edit mode was left (committed with iProfile -1)"
                 if self.left_edit_mode
                 else "edit mode could NOT be left: the device drops uncommitted changes after its idle timeout; "
-                'retry tune_image or send PUT /image/0/scene {"iProfile": -1}'
+                'tune again, or send PUT /image/0/scene {"iProfile": -1}'
             )
         kept = [f"{c.field}: {c.before!r} -> {c.after!r}" for c in self.changes if c.kept and c.before != c.after]
         parts.append("applied: " + ", ".join(kept) if kept else "nothing was changed")
@@ -223,7 +220,7 @@ class TuneResult(BaseModel):
 
 
 class ResetResult(BaseModel):
-    """What :func:`reset_image` did."""
+    """What :meth:`ImageAPI.reset` did."""
 
     reset: bool
     note: str
@@ -345,7 +342,7 @@ def _section(image: Mapping[str, Any], spec: GroupSpec, profile: int) -> dict[st
     if not isinstance(section, dict):
         raise NotSupported(
             f"GET {IMAGE_PATH} has no {spec.key} for {f'profile {profile}' if spec.per_profile else 'the camera'}",
-            "this firmware's image object differs from the documented one; read it with call_api",
+            "this firmware's image object differs from the documented one; read GET /image/0 raw to see it",
         )
     return section
 
@@ -380,8 +377,9 @@ def _plan(image: Mapping[str, Any], parsed: Mapping[str, _Group], profile: int) 
     return writes
 
 
-async def tune_image(client: ReCameraClient, scene: str = "current", **groups: Any) -> TuneResult:
-    """Change ISP values of one profile (and the profile-independent groups) with a guaranteed commit.
+async def _tune(client: Funnel, scene: str = "current", **groups: Any) -> TuneResult:
+    """Change ISP values of one profile (and the profile-independent groups) with a guaranteed commit (see
+    :meth:`ImageAPI.tune`).
 
     ``groups``: any of adjustment, exposure, backlight, white_balance, enhancement (per profile), video_adjustment,
     night_to_day (camera-wide); each a dict (or model) of device keys. Everything is validated before the first
@@ -428,7 +426,7 @@ async def tune_image(client: ReCameraClient, scene: str = "current", **groups: A
     return result
 
 
-async def _commit(client: ReCameraClient, result: TuneResult, profile: int) -> None:
+async def _commit(client: Funnel, result: TuneResult, profile: int) -> None:
     """Leave edit mode (commit), then persist with scene-save (404/501 from older firmware is fine)."""
     result.steps.append(f"PUT {SCENE_PATH} -1")
     try:
@@ -458,7 +456,7 @@ async def _commit(client: ReCameraClient, result: TuneResult, profile: int) -> N
         result.notes.append(f"scene-save failed: {exc}")
 
 
-async def _read_back(client: ReCameraClient, result: TuneResult, writes: list[_Write], profile: int) -> None:
+async def _read_back(client: Funnel, result: TuneResult, writes: list[_Write], profile: int) -> None:
     try:
         after = await client.get_json(IMAGE_PATH)
     except ReCameraError as exc:
@@ -474,13 +472,42 @@ async def _read_back(client: ReCameraClient, result: TuneResult, writes: list[_W
         for key, wanted in w.asked.items():
             now = section.get(key) if section is not None else None
             result.changes.append(
-                ImageChange(field=_label(w.spec, profile, key), before=w.before.get(key), after=now, kept=now == wanted)
+                FieldChange(field=_label(w.spec, profile, key), before=w.before.get(key), after=now, kept=now == wanted)
             )
+        if section is None:
+            continue
+        for key in sorted(w.before.keys() | section.keys()):
+            if key not in w.asked and w.before.get(key) != section.get(key):
+                result.other_changes.append(
+                    FieldChange(field=_label(w.spec, profile, key), before=w.before.get(key), after=section.get(key))
+                )
 
 
-async def reset_image(client: ReCameraClient) -> ResetResult:
+async def _reset(client: Funnel) -> ResetResult:
     """``POST /image/0``: every ISP value of every profile back to the factory values (drops an edit session)."""
     await client.send_json("POST", IMAGE_PATH, {})
     return ResetResult(
         reset=True, note="all three profiles, video adjustment and day/night settings are factory values"
     )
+
+
+class ImageAPI:
+    """Tune and reset the camera's image (ISP)."""
+
+    def __init__(self, funnel: Funnel) -> None:
+        self._funnel = funnel
+
+    async def tune(self, scene: str = "current", **groups: Any) -> TuneResult:
+        """Change ISP values of one profile (and the camera-wide groups) with a guaranteed commit.
+
+        ``scene``: current (the profile in use), general, day or night. ``groups``: any of adjustment, exposure,
+        backlight, white_balance, enhancement (per profile), video_adjustment, night_to_day (camera-wide); each a
+        dict (or model) of device keys. Everything is validated before the first write; once edit mode was
+        entered the commit ``{"iProfile": -1}`` is always sent. A failed step is reported in the result
+        (``failed_step``), not raised.
+        """
+        return await _tune(self._funnel, scene, **groups)
+
+    async def reset(self) -> ResetResult:
+        """``POST /image/0``: every ISP value of every profile back to the factory values (drops an edit session)."""
+        return await _reset(self._funnel)

@@ -18,15 +18,15 @@ so memory stays flat); each open host is verified right away by the same worker,
 ``timeout_s``. ``nmap`` runs ``nmap -n -p PORT --open`` as a subprocess (``-Pn`` for loopback, where nmap's host
 discovery calls every address up), parses its XML with python-nmap, then verifies the open hosts; cancelling
 kills the nmap process. ``auto`` picks nmap when the binary is on PATH, else tcp, and tcp for loopback-only
-targets (nmap can tell nothing there that the connect sweep does not, and it is slower). All verification requests share
-one ``httpx.AsyncClient`` (TLS verification off: the camera's certificate is self-signed).
+targets (nmap can tell nothing there that the connect sweep does not, and it is slower). Every verification goes
+through the client's :class:`~recamera_mcp.client.KeyProbe` (one shared pool, the client's error mapping, TLS
+verification off: the camera's certificate is self-signed) and the client's one test :func:`public_key_of`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 import shutil
 import socket
@@ -35,22 +35,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from ipaddress import IPv4Address
 from typing import Annotated, Literal
 
-import httpx
 from pydantic import BaseModel, Field
 
+from recamera_mcp.client import (
+    DeviceTimeout,
+    DeviceUnreachable,
+    DiscoveryError,
+    KeyProbe,
+    NotAReCamera,
+    public_key_of,
+)
 from recamera_mcp.discovery.targets import TargetSet, parse_target_set
 
 __all__ = ["Camera", "DiscoveryError", "DiscoveryResult", "Method", "ProgressCallback", "discover"]
 
-KEY_PATH = "/cgi-bin/entry.cgi/system/key"
-MAX_BODY = 64 * 1024
 Method = Literal["auto", "nmap", "tcp"]
 ProgressCallback = Callable[[int, int, str], Awaitable[None]]
 _TASKPROGRESS = re.compile(rb'<taskprogress task="([^"]*)"[^>]*percent="([\d.]+)"')
-
-
-class DiscoveryError(RuntimeError):
-    """Discovery could not run (nmap missing or failing, bad parameters)."""
 
 
 class Camera(BaseModel):
@@ -106,64 +107,29 @@ class _Tracker:
 
 
 class _Verifier:
-    """``GET /system/key`` on live hosts through one shared client; keeps only the hosts that answered."""
+    """``GET /system/key`` on live hosts through one shared probe; keeps only the hosts that answered."""
 
-    def __init__(self, http: httpx.AsyncClient, port: int, timeout_s: float) -> None:
-        self.http = http
+    def __init__(self, probe: KeyProbe, port: int) -> None:
+        self.probe = probe
         self.port = port
-        self.timeout_s = timeout_s
         self.cameras: dict[int, Camera] = {}
         self.others: set[int] = set()
         self.silent: list[IPv4Address] = []  # hosts that gave no HTTP answer in time
 
-    async def _get(self, url: httpx.URL) -> tuple[int, httpx.Headers, bytes]:
-        async with asyncio.timeout(self.timeout_s):
-            async with self.http.stream("GET", url) as response:
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_BODY:
-                        break
-                return response.status_code, response.headers, bytes(body)
-
     async def verify(self, ip: IPv4Address) -> None:
-        url = httpx.URL(f"http://{ip}:{self.port}{KEY_PATH}")
-        started = time.perf_counter()
         try:
-            status, headers, body = await self._get(url)
-        except (TimeoutError, httpx.TimeoutException, httpx.ConnectError):
+            answer = await self.probe.probe(str(ip), self.port)
+        except (DeviceTimeout, DeviceUnreachable):
             self.silent.append(ip)  # no HTTP answer: unreachable_or_timeout (unless a re-check answers)
             return
-        except httpx.HTTPError:
-            self.others.add(int(ip))  # something answered, but not HTTP
+        except NotAReCamera:
+            self.others.add(int(ip))  # something answered, but not HTTP (or its https leg failed)
             return
-        scheme: Literal["http", "https"] = "http"
-        port = self.port
-        if status in (301, 302, 303, 307, 308):
-            target = url.join(headers.get("location", ""))
-            if target.scheme != "https" or target.host != str(ip):
-                self.others.add(int(ip))
-                return
-            try:
-                status, headers, body = await self._get(target)
-            except (TimeoutError, httpx.HTTPError):
-                self.others.add(int(ip))  # it answered the redirect, so it is reachable; https failed
-                return
-            scheme = "https"
-            port = target.port or 443
-        if status == 200 and _has_public_key(body):
-            ms = round((time.perf_counter() - started) * 1000, 1)
-            self.cameras[int(ip)] = Camera(ip=str(ip), port=port, scheme=scheme, response_ms=ms)
+        if public_key_of(answer.status, answer.json) is not None:
+            scheme: Literal["http", "https"] = "https" if answer.scheme == "https" else "http"
+            self.cameras[int(ip)] = Camera(ip=str(ip), port=answer.port, scheme=scheme, response_ms=answer.elapsed_ms)
         else:
             self.others.add(int(ip))
-
-
-def _has_public_key(body: bytes) -> bool:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return False
-    return isinstance(data, dict) and isinstance(data.get("sPublicKey"), str) and bool(data["sPublicKey"])
 
 
 async def _tcp_open(ip: IPv4Address, port: int, timeout_s: float) -> bool:
@@ -333,11 +299,9 @@ async def discover(
     started = time.perf_counter()
     tracker = _Tracker(len(targets), progress)
     reporter = asyncio.create_task(tracker.run()) if progress is not None else None
-    limits = httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=0)
-    timeout = httpx.Timeout(timeout_s, pool=None)
     try:
-        async with httpx.AsyncClient(verify=False, timeout=timeout, limits=limits, trust_env=False) as http:
-            verifier = _Verifier(http, port, timeout_s)
+        async with KeyProbe(timeout_s=timeout_s, concurrency=concurrency) as probe:
+            verifier = _Verifier(probe, port)
             if used == "tcp":
                 await _tcp_sweep(targets, port, timeout_s, concurrency, verifier, tracker)
             else:

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
+from recamera_mcp.client import ValidationError
+
 __all__ = [
     "LARGE_LIMIT",
     "TargetError",
@@ -40,8 +42,11 @@ NEVER_NETWORKS = tuple(IPv4Network(n) for n in ("0.0.0.0/8", "224.0.0.0/3"))  # 
 _SHORT_RANGE = re.compile(r"^(\d{1,3}\.\d{1,3}\.\d{1,3}\.)(\d{1,3})-(\d{1,3})$")
 
 
-class TargetError(ValueError):
-    """The scan target is not valid; the message says what is accepted."""
+class TargetError(ValidationError):
+    """The scan target is not valid; the message says what is accepted (a :class:`ValidationError` of ``subnet``)."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message, hint, field="subnet")
 
 
 class TargetRefusedError(TargetError):

@@ -19,7 +19,7 @@ from recamera_mcp.server.prompts import add_prompts
 from recamera_mcp.server.resources import add_resources
 from recamera_mcp.server.sessions import SessionRegistry
 from recamera_mcp.server.state import ServerOptions, ServerState
-from recamera_mcp.snapshot import close_warm_readers
+from recamera_mcp.server.tokens import ConfirmStore
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +33,24 @@ reference with api_reference or the recamera://reference resources, one section 
 def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState]:
     """A server exposing the tools selected by ``options`` (toolsets, read-only)."""
     opts = options or ServerOptions()
-    live: list[ServerState] = []  # the running lifespan's state, for resources that get no request context
-
-    @asynccontextmanager
-    async def lifespan(server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
-        cache_path = opts.credentials.token_cache_path()
-        registry = SessionRegistry(
+    cache_path = opts.credentials.token_cache_path()
+    state = ServerState(
+        options=opts,
+        sessions=SessionRegistry(
             credentials=opts.credentials,
             timeout_s=opts.timeout_s,
             token_cache=TokenCache(cache_path) if cache_path else None,
-        )
-        state = ServerState(options=opts, sessions=registry)
-        live.append(state)
+        ),
+        confirmations=ConfirmStore(ttl_s=opts.confirm_ttl_s),
+    )
+
+    @asynccontextmanager
+    async def lifespan(server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
         try:
             yield state
         finally:
-            live.remove(state)
-            await registry.close_all()
-            await asyncio.to_thread(close_warm_readers)  # RTSP readers kept warm by snapshot(keep_warm=True)
+            await state.sessions.close_all()
+            await asyncio.to_thread(state.warm_readers.close)  # RTSP readers kept warm by snapshot(keep_warm=True)
 
     server: MCPServer[ServerState] = MCPServer(
         "recamera-mcp",
@@ -62,6 +62,6 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
     )
     install_log_bridge()
     tools.add_tools(server, opts.toolsets, opts.read_only, opts.output_schemas)
-    add_resources(server, lambda: live[-1] if live else None)
+    add_resources(server, state)
     add_prompts(server)
     return server

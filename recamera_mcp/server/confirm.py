@@ -18,12 +18,9 @@ cancelled elicitation and any invalid token raise :class:`ToolError`: nothing ha
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import secrets
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from mcp.server.elicitation import AcceptedElicitation, render_elicitation_schema
@@ -34,14 +31,12 @@ from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
 from recamera_mcp.server.state import server_state
+from recamera_mcp.server.tokens import ConfirmStore, args_digest
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TTL_S = 300.0
-TOKEN_ARG = "confirm_token"
 _INPUT_KEY = "recamera_confirm"
 _INPUT_REQUIRED_VERSION = "2026-07-28"
-_EXTRAS_KEY = "confirmations"
 
 ConfirmTokenArg = Annotated[
     str | None,
@@ -82,73 +77,9 @@ class Pending:
     input_required: InputRequiredResult | None = None
 
 
-@dataclass
-class _Grant:
-    tool: str
-    host: str
-    args_hash: str
-    expires_at: float
-
-
-@dataclass
-class ConfirmStore:
-    """Outstanding confirmation tokens of one server (held in the lifespan state)."""
-
-    ttl_s: float = DEFAULT_TTL_S
-    clock: Callable[[], float] = time.monotonic
-    _grants: dict[str, _Grant] = field(default_factory=dict)
-
-    def _purge(self) -> None:
-        now = self.clock()
-        for token in [t for t, g in self._grants.items() if g.expires_at <= now]:
-            del self._grants[token]
-
-    def issue(self, tool: str, host: str, args_hash: str) -> str:
-        """A new single-use token for exactly this call."""
-        self._purge()
-        token = secrets.token_urlsafe(12)
-        self._grants[token] = _Grant(tool, host, args_hash, self.clock() + self.ttl_s)
-        return token
-
-    def redeem(self, token: str, tool: str, host: str, args_hash: str) -> None:
-        """Use the token up; raises :class:`ToolError` (saying why) unless it was issued for this very call."""
-        grant = self._grants.pop(token, None)
-        if grant is None or grant.expires_at <= self.clock():
-            self._purge()
-            raise ToolError(
-                "confirm_token refused: unknown, already used or expired (tokens last "
-                f"{self.ttl_s:.0f} s and work once). Nothing was done; call {tool} again without confirm_token "
-                "to get a new one"
-            )
-        if grant.tool != tool or grant.host != host:
-            raise ToolError(
-                f"confirm_token refused: it was issued for {grant.tool} on {grant.host}, not {tool} on {host}. "
-                "Nothing was done; call again without confirm_token to get a token for this action"
-            )
-        if grant.args_hash != args_hash:
-            raise ToolError(
-                "confirm_token refused: it was issued for other arguments (every argument must be the same as "
-                "in the call that returned it). Nothing was done; the token is used up, call again without "
-                "confirm_token to get a new one"
-            )
-
-
-def args_digest(args: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of the arguments, without the token."""
-    canonical = json.dumps(
-        {k: v for k, v in args.items() if k != TOKEN_ARG}, sort_keys=True, separators=(",", ":"), default=str
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def confirm_store(ctx: Context[Any, Any]) -> ConfirmStore:
-    """The server's token store (created on first use with the server's ``confirm_ttl_s``)."""
-    state = server_state(ctx)
-    store = state.extras.get(_EXTRAS_KEY)
-    if not isinstance(store, ConfirmStore):
-        store = ConfirmStore(ttl_s=state.options.confirm_ttl_s)
-        state.extras[_EXTRAS_KEY] = store
-    return store
+    """The server's token store (a field of its lifespan state)."""
+    return server_state(ctx).confirmations
 
 
 def _can_elicit(ctx: Context[Any, Any]) -> bool:

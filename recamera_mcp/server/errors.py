@@ -12,15 +12,16 @@ import pydantic
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver.exceptions import ToolError
 
-from recamera_mcp.client import ReCameraError
-from recamera_mcp.client._secrets import redact_text
+from recamera_mcp.client import ReCameraError, redact_text
+from recamera_mcp.server.advice import tool_advice
 
 log = logging.getLogger(__name__)
 
 
 @contextmanager
 def tool_errors(action: str) -> Iterator[None]:
-    """Map client errors (and pydantic validation errors) to :class:`ToolError` with their hint.
+    """Map client errors (and pydantic validation errors) to :class:`ToolError` with their hint and, when the
+    client names a fix, the tool call that makes it.
 
     ``action`` usually quotes the agent's ``host``: credentials typed into it are masked (:func:`redact_text`)."""
     action = redact_text(action)
@@ -30,7 +31,7 @@ def tool_errors(action: str) -> Iterator[None]:
         raise
     except ReCameraError as exc:
         log.info("%s failed: %s", action, type(exc).__name__)
-        raise ToolError(redact_text(f"{action} failed: {exc}")) from None
+        raise ToolError(redact_text(f"{action} failed: {tool_advice(exc)}")) from None
     except pydantic.ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from recamera_mcp.client import FieldChange
+
 
 class LoginOutput(BaseModel):
     host: str
@@ -35,46 +37,11 @@ class SessionList(BaseModel):
     sessions: list[SessionInfo]
 
 
-class BatteryInfo(BaseModel):
-    attached: bool
-    charging: bool
-    steps: int
-    total_steps: int
-
-
-class DeviceStatus(BaseModel):
-    """Device info, load and clock of one camera."""
-
-    host: str
-    serial: str | None = None
-    firmware: str | None = None
-    sensor: str | None = None
-    board: str | None = None
-    cpu_pct: int | None = None
-    npu_pct: int | None = None
-    mem_pct: int | None = None
-    storage_pct: int | None = None
-    mem: str | None = Field(None, description="used/total, human readable")
-    storage: str | None = None
-    time_utc: str | None = Field(None, description="Device clock, ISO 8601 UTC")
-    timezone: str | None = None
-    time_method: str | None = Field(None, description="ntp or manual")
-    battery: BatteryInfo | None = None
-    unavailable: list[str] = Field(default_factory=list, description="Parts the device did not answer")
-
-
 class ConfigOutput(BaseModel):
     host: str
     area: str
     path: str
     config: dict[str, Any] = Field(description="The whole object, device key names; secrets masked unless revealed")
-
-
-class ChangeOut(BaseModel):
-    field: str = Field(description="Dotted device key, e.g. dIpv4.sV4Method")
-    before: Any
-    after: Any
-    kept: bool = Field(description="The device kept the value that was sent")
 
 
 class UpdateOutput(BaseModel):
@@ -83,7 +50,10 @@ class UpdateOutput(BaseModel):
     path: str
     dry_run: bool
     written: bool
-    changes: list[ChangeOut]
+    changes: list[FieldChange]
+    other_changes: list[FieldChange] = Field(
+        default_factory=list, description="Fields the device changed on its own as a result of the write"
+    )
     unchanged_fields: int = Field(description="Fields of the object left as they were")
     note: str | None = None
 

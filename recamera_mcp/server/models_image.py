@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from recamera_mcp.client.image import ImageChange
+from recamera_mcp.client import FieldChange
 from recamera_mcp.server.confirm import ConfirmationRequest
 
 
@@ -12,7 +12,10 @@ class TuneImageOutput(BaseModel):
     host: str
     profile: int = Field(description="Profile edited: 0 general, 1 day, 2 night")
     profile_name: str
-    changes: list[ImageChange] = Field(description="Every field asked for: before, after (read back), kept")
+    changes: list[FieldChange] = Field(description="Every field asked for: before, after (read back), kept")
+    other_changes: list[FieldChange] = Field(
+        default_factory=list, description="Fields the device changed on its own as a result of the writes"
+    )
     left_edit_mode: bool = Field(description="The commit (iProfile -1) was sent and accepted")
     saved: bool | None = Field(default=None, description="scene-save OK; null when not sent or not supported")
     steps: list[str] = Field(description="The writes sent, in order")

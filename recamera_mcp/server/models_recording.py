@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from recamera_mcp.client.recording import RecordingStatus, Slot, StoragePlan, TriggerResult
-from recamera_mcp.client.relay import DownloadResult, RecordingList
+from recamera_mcp.client import (
+    DownloadResult,
+    RecordingList,
+    RecordingStatus,
+    Slot,
+    StoragePlan,
+    TriggerResult,
+)
 from recamera_mcp.server.confirm import ConfirmationRequest
 
 
@@ -15,6 +21,9 @@ class TriggerOutput(TriggerResult):
 
 class RecordingStatusOutput(RecordingStatus):
     host: str
+    problems: list[str] = Field(  # type: ignore[assignment]
+        default_factory=list, description="Why nothing would be recorded now, each with the tool call that fixes it"
+    )
 
 
 class StorageOutput(BaseModel):

@@ -13,27 +13,25 @@ URIs::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.resources import TextResource
 
 from recamera_mcp import reference
 from recamera_mcp.playbooks import load_playbooks
-from recamera_mcp.server.models import SessionList
 from recamera_mcp.server.state import ServerState
 from recamera_mcp.server.tools.session import session_list
-from recamera_mcp.server.tools.status import get_device_status
+from recamera_mcp.server.tools.status import device_status
 
 MARKDOWN = "text/markdown"
 JSON = "application/json"
 
 
-def add_resources(server: MCPServer[Any], current_state: Callable[[], ServerState | None]) -> None:
-    """Register the reference, device and playbook resources. ``current_state``: the running lifespan's state
-    (static resources get no request context in the SDK)."""
+def add_resources(server: MCPServer[Any], state: ServerState) -> None:
+    """Register the reference, device and playbook resources (``state``: the server's, which the SDK does not hand
+    to static resources)."""
 
     @server.resource("recamera://reference", name="reference_index", title="API reference index", mime_type=MARKDOWN)
     def reference_index() -> str:
@@ -66,16 +64,13 @@ def add_resources(server: MCPServer[Any], current_state: Callable[[], ServerStat
     @server.resource("recamera://devices", name="devices", title="Camera sessions", mime_type=JSON)
     def devices() -> str:
         """The cameras this server holds sessions for, and whether each is logged in."""
-        state = current_state()
-        if state is None:
-            return SessionList(sessions=[]).model_dump_json()
         return session_list(state).model_dump_json(exclude_none=True)
 
     @server.resource("recamera://device/{host}/status", name="device_status", title="Camera status", mime_type=JSON)
-    async def device_status(host: str, ctx: Context[Any, Any]) -> str:
+    async def device_status_resource(host: str) -> str:
         """Live status of one camera (as get_device_status); host is ip or ip:port."""
         try:
-            status = await get_device_status(host, ctx)
+            status = await device_status(state, host)
         except ToolError as exc:
             raise ResourceError(str(exc)) from None
         return status.model_dump_json(exclude_none=True)

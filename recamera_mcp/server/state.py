@@ -1,4 +1,9 @@
-"""What the server holds for its lifetime (created in the lifespan), and how a tool reaches it."""
+"""What the server holds for its lifetime, and how a tool reaches it.
+
+:class:`ServerState` is built by ``create_server`` and handed to every tool by the lifespan: the options it was
+started with, the camera sessions, the outstanding confirmation tokens and the warm RTSP readers. Resources and
+completions, which the SDK calls without a request context, close over the same object.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from mcp.server.mcpserver import Context
 
 from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.server.sessions import SessionRegistry
+from recamera_mcp.server.tokens import DEFAULT_TTL_S, ConfirmStore
+from recamera_mcp.snapshot import WarmReaders
 
 
 @dataclass
@@ -21,16 +28,20 @@ class ServerOptions:
     timeout_s: float = 10.0
     output_schemas: bool = True
     """False: results as JSON text only, no outputSchema in tools/list (a smaller tools/list)."""
-    confirm_ttl_s: float = 300.0
+    confirm_ttl_s: float = DEFAULT_TTL_S
     """How long a destructive tool's confirm_token stays valid (server/confirm.py)."""
     credentials: CredentialStore = field(default_factory=CredentialStore.load)
 
 
 @dataclass
 class ServerState:
+    """The server's shared state (typed: every field is named here, nothing hides in a dict)."""
+
     options: ServerOptions
     sessions: SessionRegistry
-    extras: dict[str, Any] = field(default_factory=dict)
+    confirmations: ConfirmStore
+    warm_readers: WarmReaders = field(default_factory=WarmReaders)
+    """RTSP captures kept open by ``snapshot(keep_warm=True)``, closed at shutdown."""
 
 
 def server_state(ctx: Context[Any, Any]) -> ServerState:

@@ -106,7 +106,7 @@ async def test_missing_credentials(camera, make_client, settle):
     cam = make_client(camera, password=None)
     with pytest.raises(AuthError) as info:
         await cam.get_json("/system/device-info")
-    assert "RECAMERA_PASSWORD" in info.value.hint
+    assert "username and password" in info.value.hint and "environment" in info.value.hint
     await settle(camera)
     assert camera.camera.logins() == 0
 
@@ -182,7 +182,7 @@ async def test_token_cache_file_is_0600_and_reused_across_clients(camera, make_c
 async def test_no_secret_in_logs_or_errors(camera, make_client, caplog):
     caplog.set_level(logging.DEBUG)
     cam = make_client(camera)
-    await cam.read_modify_write("ftp", {"sFtpPassword": "Ftp#Secret77"})
+    await cam.config.update("ftp", {"sFtpPassword": "Ftp#Secret77"})
     token = cam._token
     camera.camera.expire_tokens()
     await cam.get_json("/ftp/setting")

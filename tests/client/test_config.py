@@ -35,7 +35,7 @@ def test_area_table_is_complete():
 async def test_rmw_changes_one_field_and_keeps_the_rest(camera, make_client, settle):
     cam = make_client(camera)
     before = camera.camera.config("/network/lan")
-    result = await cam.read_modify_write(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
+    result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
     assert result.written and not result.dry_run and result.path == "/network/lan"
     assert [(c.field, c.before, c.after, c.kept) for c in result.changes] == [
         ("dLink.sDNS2", "8.8.8.8", "1.1.1.1", True)
@@ -52,14 +52,14 @@ async def test_rmw_changes_one_field_and_keeps_the_rest(camera, make_client, set
 async def test_rmw_by_path_and_nested_change(camera, make_client):
     cam = make_client(camera)
     changes = {"dIpv4": {"sV4Method": "manual", "sV4Address": "192.168.1.50"}}
-    result = await cam.read_modify_write("/network/lan", changes)
+    result = await cam.config.update("/network/lan", changes)
     assert all(c.kept for c in result.changes) and len(result.changes) == 2
     assert camera.camera.config("/network/lan")["dIpv4"]["sV4Address"] == "192.168.1.50"
 
 
 async def test_dry_run_sends_no_write(camera, make_client, settle):
     cam = make_client(camera)
-    result = await cam.read_modify_write("lan", {"dLink": {"sDNS2": "1.1.1.1", "sDNS1": "192.168.1.1"}}, dry_run=True)
+    result = await cam.config.update("lan", {"dLink": {"sDNS2": "1.1.1.1", "sDNS1": "192.168.1.1"}}, dry_run=True)
     assert result.dry_run and not result.written
     assert [(c.field, c.before, c.after) for c in result.changes] == [("dLink.sDNS2", "8.8.8.8", "1.1.1.1")]
     await settle(camera)
@@ -69,7 +69,7 @@ async def test_dry_run_sends_no_write(camera, make_client, settle):
 
 async def test_nothing_to_change_sends_no_write(camera, make_client, settle):
     cam = make_client(camera)
-    result = await cam.read_modify_write("lan", {"dLink": {"sDNS2": "8.8.8.8"}})
+    result = await cam.config.update("lan", {"dLink": {"sDNS2": "8.8.8.8"}})
     assert not result.written and result.changes[0].kept
     await settle(camera)
     assert ("PUT", "/network/lan") not in camera.camera.calls()
@@ -91,7 +91,7 @@ async def test_bad_changes_write_nothing(camera, make_client, settle, changes, f
     cam = make_client(camera)
     before = camera.camera.config("/network/lan")
     with pytest.raises(ValidationError) as info:
-        await cam.read_modify_write("lan", changes)
+        await cam.config.update("lan", changes)
     assert info.value.field == field and words in str(info.value)
     await settle(camera)
     assert ("PUT", "/network/lan") not in camera.camera.calls()
@@ -102,7 +102,7 @@ async def test_device_refusal_leaves_config_unchanged(camera, make_client):
     cam = make_client(camera)
     before = camera.camera.config("/network/lan")
     with pytest.raises(DeviceApiError) as info:
-        await cam.read_modify_write("lan", {"dIpv4": {"sV4Method": "static"}})
+        await cam.config.update("lan", {"dIpv4": {"sV4Method": "static"}})
     assert info.value.module == "device"
     assert camera.camera.config("/network/lan") == before
 
@@ -123,13 +123,13 @@ async def test_unknown_area():
 async def test_secrets_masked_and_mask_keeps_device_value(camera, make_client):
     cam = make_client(camera)
     real = camera.camera.config("/ftp/setting")["sFtpPassword"]
-    result = await cam.read_modify_write("ftp", {"sFtpPassword": SECRET_MASK, "sFtpPort": "2121"})
+    result = await cam.config.update("ftp", {"sFtpPassword": SECRET_MASK, "sFtpPort": "2121"})
     assert [c.field for c in result.changes] == ["sFtpPort"]
     assert camera.camera.config("/ftp/setting")["sFtpPassword"] == real
-    result = await cam.read_modify_write("ftp", {"sFtpPassword": "Other#Pass2"})
+    result = await cam.config.update("ftp", {"sFtpPassword": "Other#Pass2"})
     assert result.changes[0].before == SECRET_MASK and result.changes[0].after == SECRET_MASK
     assert result.changes[0].kept and camera.camera.config("/ftp/setting")["sFtpPassword"] == "Other#Pass2"
-    shown = await cam.read_modify_write("ftp", {"sFtpPassword": "Third#Pass3"}, reveal_secrets=True)
+    shown = await cam.config.update("ftp", {"sFtpPassword": "Third#Pass3"}, reveal_secrets=True)
     assert shown.changes[0].after == "Third#Pass3"
 
 

@@ -18,10 +18,18 @@ from recamera_mcp.client import (
 )
 
 EXPECTED = {
-    "ReCameraClient", "LoginResult", "WriteResult", "FieldChange", "ConfigArea", "AreaSpec", "CONFIG_AREAS",
-    "TokenCache", "parse_host", "HostAddress", "mask_secrets", "SECRET_MASK",
-    "ReCameraError", "DeviceUnreachable", "DeviceTimeout", "NotAReCamera", "AuthError", "WrongCredentials",
-    "LockedOut", "MustChangePassword", "TokenRejected", "DeviceApiError", "ValidationError", "NotSupported",
+    "Adjustment", "AreaSpec", "AuthError", "Backlight", "BatteryInfo", "CGI_PREFIX", "CONFIG_AREAS", "ConfigAPI",
+    "ConfigArea", "DEFAULT_USERNAME", "DeviceApiError", "DeviceResponse", "DeviceStatus", "DeviceTimeout",
+    "DeviceUnreachable", "DeviceWebSocket", "DiscoveryError", "DownloadResult", "Enhancement", "Exposure",
+    "FieldChange", "Fix", "GROUPS", "HostAddress", "ImageAPI", "InferenceAPI", "KeyProbe", "LockedOut",
+    "LoginResult", "ModelsAPI", "MustChangePassword", "NightToDay", "NotAReCamera", "NotSupported", "ProbeAnswer",
+    "Problem", "ReCameraClient", "ReCameraError", "RecordingAPI", "RecordingEntry", "RecordingList",
+    "RecordingStatus", "ResetResult", "RuleInfo", "SCENES", "SECRET_MASK", "Slot", "StorageAPI", "StorageAction",
+    "StorageNotReady", "StoragePlan", "StorageStatus", "StreamedResponse", "SystemAPI", "Thumbnail", "TokenCache",
+    "TokenRejected", "TriggerResult", "TuneResult", "ValidationError", "VideoAdjustment", "WhiteBalance",
+    "WriteResult", "WrongCredentials", "is_secret_field", "mask_secrets", "mask_value", "parse_host",
+    "public_key_of", "redact_text",
+
 }  # fmt: skip
 
 
@@ -29,7 +37,7 @@ def test_exports_are_exactly_the_public_api():
     assert set(client.__all__) == EXPECTED
     for name in client.__all__:
         assert getattr(client, name) is not None
-    # area submodules (client.image, client.recording, ...) are attributes once imported; they are not exports
+    # area modules (client.config, client.image, ...) are attributes once imported; they are not exports
     public = {
         n
         for n in dir(client)

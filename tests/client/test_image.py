@@ -7,7 +7,6 @@ import pytest
 from recamera_mcp.client import ConfigArea, ValidationError
 from recamera_mcp.client._endpoints import CONFIG_AREAS
 from recamera_mcp.client._validators import check_merged, problems_of
-from recamera_mcp.client.image import reset_image, tune_image
 
 IMAGE = [("GET", "/image/0")]
 COMMIT = [("PUT", "/image/0/scene"), ("POST", "/image/0/scene-save"), ("GET", "/image/0")]
@@ -40,7 +39,7 @@ async def test_current_scene_resolves_to_profile_in_use_and_commits(camera, make
     await settle(camera)
     camera.camera.clear_log()
 
-    result = await tune_image(cam, "current", adjustment={"iBrightness": 70})
+    result = await cam.image.tune("current", adjustment={"iBrightness": 70})
 
     await settle(camera)
     assert calls(camera) == IMAGE + [("PUT", "/image/0/scene"), ("PUT", "/image/0/2/adjustment")] + COMMIT
@@ -67,7 +66,7 @@ async def test_failed_step_still_commits_and_says_so(camera, make_client, settle
     camera.camera.faults.only_path = "/image/0/0/adjustment"
     camera.camera.faults.fail_next = 1
 
-    result = await tune_image(cam, "general", adjustment={"iBrightness": 80}, exposure={"sExposureTime": "1/60"})
+    result = await cam.image.tune("general", adjustment={"iBrightness": 80}, exposure={"sExposureTime": "1/60"})
 
     await settle(camera)
     assert calls(camera) == IMAGE + [("PUT", "/image/0/scene"), ("PUT", "/image/0/0/adjustment")] + COMMIT
@@ -88,7 +87,7 @@ async def test_scene_save_404_is_tolerated(camera, make_client, settle):
     camera.camera.faults.only_path = "/image/0/scene-save"
     camera.camera.faults.fail_status = 404
     camera.camera.faults.fail_next = 1
-    result = await tune_image(cam, "day", white_balance={"sWhiteBlanceStyle": "daylight"})
+    result = await cam.image.tune("day", white_balance={"sWhiteBlanceStyle": "daylight"})
     assert result.ok and result.left_edit_mode and result.saved is None
     assert any("scene-save" in note for note in result.notes)
 
@@ -107,7 +106,7 @@ async def test_scene_save_404_is_tolerated(camera, make_client, settle):
 async def test_range_validation_before_any_request(camera, make_client, settle, groups, field, text):
     cam = await fresh(camera, make_client, settle)
     with pytest.raises(ValidationError) as info:
-        await tune_image(cam, "night", **groups)
+        await cam.image.tune("night", **groups)
     assert info.value.field == field and text in str(info.value)
     await settle(camera)
     assert calls(camera) == []
@@ -115,24 +114,24 @@ async def test_range_validation_before_any_request(camera, make_client, settle, 
 
 async def test_backlight_exclusion_checked_against_current_values(camera, make_client, settle):
     cam = await fresh(camera, make_client, settle)
-    assert (await tune_image(cam, "general", backlight={"sHDR": "open"})).ok
+    assert (await cam.image.tune("general", backlight={"sHDR": "open"})).ok
     await settle(camera)
     camera.camera.clear_log()
     with pytest.raises(ValidationError) as info:
-        await tune_image(cam, "general", backlight={"sBLCRegion": "open"})
+        await cam.image.tune("general", backlight={"sBLCRegion": "open"})
     message = str(info.value)
     assert "sHDR (already open)" in message and "only one at a time" in message
     assert "'sBLCRegion': 'open'" in message and "'sHDR': 'close'" in message
     await settle(camera)
     assert calls(camera) == IMAGE  # read, nothing written
     # the suggested fix works
-    ok = await tune_image(cam, "general", backlight={"sBLCRegion": "open", "sHDR": "close"})
+    ok = await cam.image.tune("general", backlight={"sBLCRegion": "open", "sHDR": "close"})
     assert ok.ok and all(c.kept for c in ok.changes)
 
 
 async def test_camera_wide_groups_need_no_edit_mode(camera, make_client, settle):
     cam = await fresh(camera, make_client, settle)
-    result = await tune_image(cam, video_adjustment={"sImageFlip": "mirror"})
+    result = await cam.image.tune(video_adjustment={"sImageFlip": "mirror"})
     await settle(camera)
     assert calls(camera) == IMAGE + [("PUT", "/image/0/video-adjustment"), ("GET", "/image/0")]
     assert bodies(camera, "PUT", "/image/0/video-adjustment") == [
@@ -140,13 +139,13 @@ async def test_camera_wide_groups_need_no_edit_mode(camera, make_client, settle)
     ]
     assert result.ok and not result.entered_edit_mode and result.changes[0].kept
     with pytest.raises(ValidationError, match="iDuskTime"):
-        await tune_image(cam, night_to_day={"iDuskTime": 3600})
+        await cam.image.tune(night_to_day={"iDuskTime": 3600})
 
 
 async def test_reset_image(camera, make_client, settle):
     cam = await fresh(camera, make_client, settle)
-    await tune_image(cam, "day", adjustment={"iContrast": 90})
-    await reset_image(cam)
+    await cam.image.tune("day", adjustment={"iContrast": 90})
+    await cam.image.reset()
     assert isp(camera).committed["profile"][1]["imageAdjustment"]["iContrast"] == 50
     await settle(camera)
     assert ("POST", "/image/0") in calls(camera)
@@ -160,14 +159,14 @@ def _mask(i, x=0.1):
 async def test_mask_limit_refused_before_write(camera, make_client, settle):
     cam = await fresh(camera, make_client, settle)
     with pytest.raises(ValidationError) as info:
-        await cam.read_modify_write(ConfigArea.OSD, {"maskOverlay": {"privacyMask": [_mask(i) for i in range(7)]}})
+        await cam.config.update(ConfigArea.OSD, {"maskOverlay": {"privacyMask": [_mask(i) for i in range(7)]}})
     assert info.value.field == "maskOverlay.privacyMask" and "at most 6" in str(info.value)
     with pytest.raises(ValidationError) as info:
-        await cam.read_modify_write(ConfigArea.OSD, {"maskOverlay": {"privacyMask": [_mask(0, x=120)]}})
+        await cam.config.update(ConfigArea.OSD, {"maskOverlay": {"privacyMask": [_mask(0, x=120)]}})
     assert info.value.field == "maskOverlay.privacyMask[0].iPositionX" and "0..1" in str(info.value)
     await settle(camera)
     assert ("POST", "/osd/cfg") not in calls(camera)
-    result = await cam.read_modify_write(ConfigArea.OSD, {"maskOverlay": {"privacyMask": [_mask(i) for i in range(6)]}})
+    result = await cam.config.update(ConfigArea.OSD, {"maskOverlay": {"privacyMask": [_mask(i) for i in range(6)]}})
     assert result.written and all(c.kept for c in result.changes)
 
 
@@ -190,7 +189,7 @@ async def test_mask_limit_refused_before_write(camera, make_client, settle):
 async def test_video_rules_refuse_before_write(camera, make_client, settle, area, changes, field, text):
     cam = await fresh(camera, make_client, settle)
     with pytest.raises(ValidationError) as info:
-        await cam.read_modify_write(area, changes)
+        await cam.config.update(area, changes)
     assert info.value.field == field and text in str(info.value) and info.value.hint
     await settle(camera)
     assert [m for m, _ in calls(camera) if m != "GET"] == []
@@ -198,7 +197,7 @@ async def test_video_rules_refuse_before_write(camera, make_client, settle, area
 
 async def test_valid_video_change_is_written(camera, make_client):
     cam = make_client(camera)
-    result = await cam.read_modify_write(ConfigArea.VIDEO_ENCODE_MAIN, {"sResolution": "1920*1080", "iGOP": 30})
+    result = await cam.config.update(ConfigArea.VIDEO_ENCODE_MAIN, {"sResolution": "1920*1080", "iGOP": 30})
     assert result.written and all(c.kept for c in result.changes)
 
 

@@ -68,7 +68,7 @@ def writes(device: Any) -> list[tuple[str, str]]:
 async def test_bad_record_rules_are_refused_before_any_write(camera, make_client, area, changes, field, text):
     client = make_client(camera)
     with pytest.raises(ValidationError) as caught:
-        await client.read_modify_write(area, changes)
+        await client.config.update(area, changes)
     assert caught.value.field == field and text in str(caught.value), str(caught.value)
     assert writes(camera) == []
 
@@ -76,20 +76,20 @@ async def test_bad_record_rules_are_refused_before_any_write(camera, make_client
 async def test_good_schedule_and_trigger_are_written(camera, make_client):
     client = make_client(camera)
     windows = [{"sStart": "Mon 22:00:00", "sEnd": "Tue 06:00:00"}, {"sStart": "Sun 22:00:00", "sEnd": "Sun 24:00:00"}]
-    result = await client.read_modify_write(ConfigArea.RECORD_SCHEDULE, {"bEnabled": True, "lActiveWeekdays": windows})
+    result = await client.config.update(ConfigArea.RECORD_SCHEDULE, {"bEnabled": True, "lActiveWeekdays": windows})
     assert result.written and all(c.kept for c in result.changes)
-    result = await client.read_modify_write(ConfigArea.RECORD_TRIGGERS, {"sCurrentSelected": "HTTP"})
+    result = await client.config.update(ConfigArea.RECORD_TRIGGERS, {"sCurrentSelected": "HTTP"})
     assert result.written
 
 
 async def test_detection_model_needs_a_region_and_defaults_to_the_full_frame(camera, make_client):
     client = make_client(camera)  # the simulator's default inference model is a detection model
     with pytest.raises(ValidationError) as caught:
-        await client.read_modify_write(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{**RULE, "lRegionFilter": []}]})
+        await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{**RULE, "lRegionFilter": []}]})
     assert "detection model" in str(caught.value) and "lPolygon" in caught.value.hint
     assert writes(camera) == []
-    await client.read_modify_write(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [RULE]})
-    stored = await client.get_config(ConfigArea.RECORD_TRIGGERS)
+    await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [RULE]})
+    stored = await client.config.get(ConfigArea.RECORD_TRIGGERS)
     assert stored["lInferenceSet"][0]["lRegionFilter"] == [{"lPolygon": FULL}]
 
 
@@ -99,12 +99,12 @@ async def test_classification_model_needs_empty_regions(camera, make_client):
                            params={"id": "0"})  # fmt: skip
     rule = {**RULE, "lRegionFilter": [{"lPolygon": FULL}]}
     with pytest.raises(ValidationError) as caught:
-        await client.read_modify_write(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [rule]})
+        await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [rule]})
     assert "classification model" in str(caught.value) and caught.value.field == "lInferenceSet[0].lRegionFilter"
     assert writes(camera) == []
-    result = await client.read_modify_write(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [RULE]})
+    result = await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [RULE]})
     assert result.written
-    stored = await client.get_config(ConfigArea.RECORD_TRIGGERS)
+    stored = await client.config.get(ConfigArea.RECORD_TRIGGERS)
     assert stored["lInferenceSet"][0]["lRegionFilter"] == []
 
 

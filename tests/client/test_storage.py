@@ -7,7 +7,6 @@ import httpx
 import pytest
 
 from recamera_mcp.client import DeviceApiError, ReCameraClient
-from recamera_mcp.client.relay import download_recording
 from recamera_mcp.simulator.app import create_app
 from recamera_mcp.simulator.routes.storage_state import storage_area
 from recamera_mcp.simulator.settings import SimSettings
@@ -40,7 +39,7 @@ async def test_download_gives_up_when_every_refreshed_relay_is_gone_again(tmp_pa
     transport = httpx.ASGITransport(_relay_expiring_before_each_get(state))
     async with ReCameraClient("127.0.0.1", password=PASSWORD, transport=transport) as cam:
         with pytest.raises(DeviceApiError) as info:
-            await download_recording(cam, "2025-10-16/clip.mp4", tmp_path)
+            await cam.recording.download("2025-10-16/clip.mp4", tmp_path)
     assert info.value.status_code == 404
     relays = [e for e in state.log if e.path == "/record/storage/control" and e.body.get("sAction") == "RELAY"]
     assert len(relays) <= 3

@@ -147,7 +147,7 @@ async def test_slot_not_configured_is_explained(connect, camera):
         assert "MOUNTED" in err and "CONFIGURED" in err and "dSelectSlotToEnable" in err
         storage_area(camera.camera).set_slot(state=SlotState.NOT_FORMATTED_OR_FORMAT_UNSUPPORTED)
         err = await call_error(mcp, "list_recordings", host=camera.address)
-        assert "format it first" in err
+        assert "first (this erases the card)" in err and 'Fix: storage(action="format"' in err
 
 
 async def test_thumbnail_present_and_missing(connect, camera):

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from recamera_mcp.client import DeviceUnreachable
 from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.server.sessions import SessionRegistry
 from recamera_mcp.simulator.testing import PASSWORD
@@ -28,5 +29,5 @@ async def test_a_new_login_leaves_the_replaced_client_usable_until_shutdown(came
     info = await first.get_json("/system/device-info")  # a call that was in flight on the old client
     assert info["sSerialNumber"] == camera.camera.settings.serial
     await registry.close_all()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(DeviceUnreachable, match="closed"):  # a closed client's error is in the client's tree
         await first.get_json("/system/device-info")

@@ -7,7 +7,6 @@ have, their own tools with a confirmation step); secrets in answers are masked.
 from __future__ import annotations
 
 import json
-import re
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
@@ -15,9 +14,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from recamera_mcp.client import CONFIG_AREAS, SECRET_MASK, ConfigArea
-from recamera_mcp.client._host import CGI_PREFIX
-from recamera_mcp.client._secrets import redact_text
+from recamera_mcp.client import CGI_PREFIX, CONFIG_AREAS, ConfigArea, mask_secrets, redact_text
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models import ApiOutput
 from recamera_mcp.server.state import server_state
@@ -45,7 +42,6 @@ REFUSED: tuple[tuple[str, str, str], ...] = (
 )
 REFUSED_EXACT: tuple[tuple[str, str, str], ...] = (("POST", "/image/0", "use reset_image (destructive, confirmed)"),)
 DESTRUCTIVE_STORAGE_ACTIONS = frozenset({"FORMAT", "FREE_UP", "EJECT", "REMOVE_FILES_OR_DIRECTORIES"})
-_SECRET_KEY = re.compile(r"pass(word|wd)|token|api_?key|secret", re.IGNORECASE)
 
 
 def canonical_path(path: str, raw: bool) -> tuple[str, bool]:
@@ -79,18 +75,6 @@ def refusal(method: str, path: str, body: Any) -> str | None:
     if path.startswith("/ws/"):
         return "WebSocket paths cannot be called over HTTP"
     return None
-
-
-def mask_any(value: Any) -> Any:
-    """Mask every value whose key looks like a password, token or API key."""
-    if isinstance(value, dict):
-        return {
-            k: (SECRET_MASK if _SECRET_KEY.search(k) and isinstance(v, str) and v else mask_any(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [mask_any(v) for v in value]
-    return value
 
 
 def config_area_for(path: str, params: dict[str, str] | None) -> ConfigArea | None:
@@ -132,15 +116,15 @@ async def call_api(
         if area is not None and method in ("POST", "PUT"):
             if not isinstance(body, dict):
                 raise ToolError("call_api: a config write needs a JSON object of the fields to change")
-            spec = CONFIG_AREAS[area]
-            result = await client.read_modify_write(area, body)
-            update = shape_update(client.address.key, area.value, result, spec.secret_fields, False)
+            result = await client.config.update(area, body)
+            update = shape_update(client.address.key, area.value, result)
             return ApiOutput(host=client.address.key, method=method, path=path, status=200, body=None, update=update)
         response = await client.request(method, path, params=merged_params or None, json=body, raw=raw)
-        content_type = response.headers.get("content-type", "")
+        content_type = response.content_type
+        spec = CONFIG_AREAS[area] if area is not None else None
         shown: Any
-        if "json" in content_type:
-            shown = mask_any(response.json())
+        if response.body is not None:
+            shown = mask_secrets(response.body, spec.secret_fields if spec is not None else ())
             text = json.dumps(shown)
             if len(text) > MAX_TEXT:
                 shown = text[:MAX_TEXT] + f"... ({len(text)} characters in all; narrow the request)"

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from recamera_mcp.client import CONFIG_AREAS, SECRET_MASK, ConfigArea, WriteResult, mask_secrets
+from recamera_mcp.client import CONFIG_AREAS, ConfigArea, WriteResult, mask_secrets
 from recamera_mcp.server.errors import tool_errors
-from recamera_mcp.server.models import ChangeOut, ConfigOutput, UpdateOutput
+from recamera_mcp.server.models import ConfigOutput, UpdateOutput
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
@@ -18,24 +18,16 @@ Area = Annotated[ConfigArea, Field(description="Which config object (its endpoin
 Reveal = Annotated[bool, Field(description="Show secrets instead of ********")]
 
 
-def shape_update(
-    host: str, area: str, result: WriteResult, secret_fields: frozenset[str], reveal: bool
-) -> UpdateOutput:
-    """The compact tool answer for a read-before-write result, secrets masked unless revealed."""
-
-    def show(field: str, value: Any) -> Any:
-        return SECRET_MASK if (not reveal and field in secret_fields and value not in ("", None)) else value
-
+def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
+    """The compact tool answer for a read-before-write result (the client already masked its secrets)."""
     return UpdateOutput(
         host=host,
         area=area,
         path=result.path,
         dry_run=result.dry_run,
         written=result.written,
-        changes=[
-            ChangeOut(field=c.field, before=show(c.field, c.before), after=show(c.field, c.after), kept=c.kept)
-            for c in result.changes
-        ],
+        changes=result.changes,
+        other_changes=result.other_changes,
         unchanged_fields=result.unchanged_fields,
         note=None
         if result.written or result.dry_run
@@ -49,7 +41,7 @@ async def get_config(host: Host, area: Area, ctx: Context[Any, Any], reveal_secr
     with tool_errors(f"get_config({area}) on {host}"):
         client = await server_state(ctx).sessions.client(host)
         spec = CONFIG_AREAS[area]
-        config = await client.get_config(area)
+        config = await client.config.get(area)
         shown = config if reveal_secrets else mask_secrets(config, spec.secret_fields)
         return ConfigOutput(host=client.address.key, area=area.value, path=spec.path, config=shown)
 
@@ -73,6 +65,5 @@ async def update_config(
     would reset the rest) and reports before/after."""
     with tool_errors(f"update_config({area}) on {host}"):
         client = await server_state(ctx).sessions.client(host)
-        spec = CONFIG_AREAS[area]
-        result = await client.read_modify_write(area, changes, dry_run=dry_run, reveal_secrets=reveal_secrets)
-        return shape_update(client.address.key, area.value, result, spec.secret_fields, reveal_secrets)
+        result = await client.config.update(area, changes, dry_run=dry_run, reveal_secrets=reveal_secrets)
+        return shape_update(client.address.key, area.value, result)

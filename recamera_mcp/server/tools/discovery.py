@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
-from recamera_mcp.discovery import Camera, DiscoveryError, discover, merge_consecutive
+from recamera_mcp.discovery import Camera, discover, merge_consecutive
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.tools.registry import tool
 
@@ -49,18 +49,15 @@ async def discover_devices(
         await ctx.report_progress(done, total, message)
 
     with tool_errors(f"discover_devices({subnet})"):
-        try:
-            result = await discover(
-                subnet,
-                timeout_s=timeout_s,
-                port=port,
-                method=method,
-                allow_large=allow_large,
-                allow_public=allow_public,
-                progress=progress,
-            )
-        except DiscoveryError as exc:
-            raise ValueError(str(exc)) from None
+        result = await discover(
+            subnet,
+            timeout_s=timeout_s,
+            port=port,
+            method=method,
+            allow_large=allow_large,
+            allow_public=allow_public,
+            progress=progress,
+        )
         return DiscoveryOutput(
             method=result.method,
             hosts_total=result.hosts_total,

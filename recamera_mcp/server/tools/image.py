@@ -10,7 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from pydantic import Field
 
-from recamera_mcp.client.image import (
+from recamera_mcp.client import (
     Adjustment,
     Backlight,
     Enhancement,
@@ -18,12 +18,6 @@ from recamera_mcp.client.image import (
     NightToDay,
     VideoAdjustment,
     WhiteBalance,
-)
-from recamera_mcp.client.image import (
-    reset_image as reset_device_image,
-)
-from recamera_mcp.client.image import (
-    tune_image as tune_device_image,
 )
 from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
@@ -59,8 +53,7 @@ async def tune_image(
     -> save, and reports before/after of each field."""
     with tool_errors(f"tune_image on {host}"):
         client = await server_state(ctx).sessions.client(host)
-        result = await tune_device_image(
-            client,
+        result = await client.image.tune(
             scene,
             adjustment=adjustment,
             exposure=exposure,
@@ -72,7 +65,17 @@ async def tune_image(
         )
         if not result.ok:
             raise ToolError(f"tune_image on {client.address.key} failed: {result.summary()}")
-        return TuneImageOutput(host=client.address.key, **result.model_dump(include=set(TuneImageOutput.model_fields)))
+        return TuneImageOutput(
+            host=client.address.key,
+            profile=result.profile,
+            profile_name=result.profile_name,
+            changes=result.changes,
+            other_changes=result.other_changes,
+            left_edit_mode=result.left_edit_mode,
+            saved=result.saved,
+            steps=result.steps,
+            notes=result.notes,
+        )
 
 
 @tool("image", "Reset the camera image to factory values", read_only=False, destructive=True, idempotent=True)
@@ -95,7 +98,7 @@ async def reset_image(
         )
         if isinstance(decision, Pending):
             return decision.input_required or ResetImageOutput(host=key, reset=False, confirmation=decision.request)
-        done = await reset_device_image(client)
+        done = await client.image.reset()
         return ResetImageOutput(host=key, reset=done.reset, note=done.note)
 
 
@@ -112,15 +115,28 @@ async def snapshot(
 ) -> Annotated[CallToolResult, SnapshotOutput]:
     """What the camera sees now, as a JPEG image (<= 1280 px) plus resolution and timings."""
     with tool_errors(f"snapshot of {host}"):
-        client = await server_state(ctx).sessions.client(host)
+        state = server_state(ctx)
+        client = await state.sessions.client(host)
         shot = await snapshot_device(
-            client, stream, discard_frames=discard_frames, save_to=save_to, keep_warm=keep_warm
+            client,
+            stream,
+            discard_frames=discard_frames,
+            save_to=save_to,
+            warm=state.warm_readers if keep_warm else None,
         )
         out = SnapshotOutput(
             host=client.address.key,
             stream=stream,
+            width=shot.width,
+            height=shot.height,
+            source_width=shot.source_width,
+            source_height=shot.source_height,
+            frames_discarded=shot.frames_discarded,
+            elapsed_s=shot.elapsed_s,
+            connect_s=shot.connect_s,
+            warm=shot.warm,
+            saved_path=shot.saved_path,
             warning="; ".join(shot.warnings) or None,
-            **{k: getattr(shot, k) for k in SnapshotOutput.model_fields if hasattr(shot, k)},
         )
         data = out.model_dump(mode="json")
         image = Image(data=shot.jpeg, format="jpeg").to_image_content()

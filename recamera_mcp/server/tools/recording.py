@@ -10,8 +10,8 @@ from mcp.server.mcpserver import Context, Image
 from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from pydantic import Field
 
-from recamera_mcp.client import recording as rec
-from recamera_mcp.client import relay
+from recamera_mcp.client import StorageAction
+from recamera_mcp.server.advice import problem_text
 from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models_recording import (
@@ -34,7 +34,7 @@ async def trigger_recording(host: Host, ctx: Context[Any, Any]) -> TriggerOutput
     """Fire the HTTP recording trigger (needs recording on and the HTTP trigger selected: the error says how)."""
     with tool_errors(f"trigger_recording on {host}"):
         client = await server_state(ctx).sessions.client(host)
-        result = await rec.trigger_recording(client)
+        result = await client.recording.trigger()
         return TriggerOutput(host=client.address.key, **result.model_dump())
 
 
@@ -43,15 +43,19 @@ async def get_recording_status(host: Host, ctx: Context[Any, Any]) -> RecordingS
     """Recording on/off, trigger, schedule, last event and the storage slot in use, with what stops recording."""
     with tool_errors(f"get_recording_status on {host}"):
         client = await server_state(ctx).sessions.client(host)
-        status = await rec.get_recording_status(client)
-        return RecordingStatusOutput(host=client.address.key, **status.model_dump())
+        status = await client.recording.status()
+        return RecordingStatusOutput(
+            host=client.address.key,
+            **status.model_dump(exclude={"problems"}),
+            problems=[problem_text(p) for p in status.problems],
+        )
 
 
 @tool("recording", "Storage status and actions", read_only=False, destructive=True)
 async def storage(
     host: Host,
     action: Annotated[
-        rec.StorageAction,
+        StorageAction,
         Field(
             description="status; format (erase the slot), free_up (delete oldest recordings), eject (unmount the "
             "SD card), remove (delete paths)"
@@ -69,11 +73,11 @@ async def storage(
     with tool_errors(f"storage {action} on {host}"):
         client = await server_state(ctx).sessions.client(host)
         key = client.address.key
-        action = rec.StorageAction(action)
-        if action == rec.StorageAction.STATUS:
-            status = await rec.get_storage_status(client)
+        action = StorageAction(action)
+        if action == StorageAction.STATUS:
+            status = await client.storage.status()
             return StorageOutput(host=key, action=action.value, done=True, slots=status.slots)
-        plan = await rec.plan_storage_action(client, action, paths, slot)
+        plan = await client.storage.plan(action, paths, slot)
         args = {"action": action.value, "slot": plan.slot, "paths": plan.paths}
         details = plan.model_dump(mode="json", exclude={"summary", "action"})
         decision = await require_confirmation(ctx, "storage", key, args, confirm_token, plan.summary, details)
@@ -81,7 +85,7 @@ async def storage(
             return decision.input_required or StorageOutput(
                 host=key, action=action.value, done=False, plan=plan, confirmation=decision.request
             )
-        after = await rec.run_storage_action(client, plan)
+        after = await client.storage.run(plan)
         return StorageOutput(host=key, action=action.value, done=True, plan=plan, slots=after.slots)
 
 
@@ -96,7 +100,7 @@ async def list_recordings(
     """One folder of the recordings (day folders at the root), newest first, with size, time and thumbnail path."""
     with tool_errors(f"list_recordings on {host}"):
         client = await server_state(ctx).sessions.client(host)
-        listing = await relay.list_recordings(client, path, limit, offset)
+        listing = await client.recording.list(path, limit, offset)
         return RecordingListOutput(host=client.address.key, **listing.model_dump())
 
 
@@ -115,7 +119,7 @@ async def download_recording(
             shown = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
             await ctx.report_progress(done, total, f"downloading {path}: {shown}")
 
-        result = await relay.download_recording(client, path, dest_dir, progress=progress)
+        result = await client.recording.download(path, dest_dir, progress=progress)
         return DownloadOutput(host=client.address.key, **result.model_dump())
 
 
@@ -126,7 +130,7 @@ async def get_thumbnail(
     """A small JPEG of a recording: the device's thumbnail, or a frame grabbed from the video when there is none."""
     with tool_errors(f"get_thumbnail {path} on {host}"):
         client = await server_state(ctx).sessions.client(host)
-        thumb = await relay.get_thumbnail(client, path)
+        thumb = await client.recording.thumbnail(path)
         out = ThumbnailOutput(
             host=client.address.key, path=thumb.path, source=thumb.source, width=thumb.width, height=thumb.height
         )

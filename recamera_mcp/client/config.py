@@ -1,0 +1,88 @@
+"""The config area (``cam.config``): every config object of the camera, read whole and changed by read-modify-write.
+
+    lan = await cam.config.get(ConfigArea.LAN)
+    result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
+
+The device resets any field a write omits, so :meth:`ConfigAPI.update` always GETs the whole object, validates and
+merges the change (``_merge.py``, ``_validators.py``), sends the whole object back and reads it again. Its result
+reports every asked field before and after, and the fields the device changed on its own (``other_changes``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from recamera_mcp.client._config import WritePlan, area_spec, resolve_spec
+from recamera_mcp.client._endpoints import AreaSpec, ConfigArea, area_for_path
+from recamera_mcp.client._errors import NotSupported
+from recamera_mcp.client._funnel import Funnel
+from recamera_mcp.client._models import WriteResult
+from recamera_mcp.client._validators import check_merged, needs_model_category, raise_first, trigger_region_problems
+
+__all__ = ["ConfigAPI"]
+
+log = logging.getLogger(__name__)
+
+ModelCategory = Callable[[], Awaitable[str | None]]
+"""Reads the category of the model inference uses (``"Detection"``, ``"Classification"``...), None when unknown."""
+
+
+class ConfigAPI:
+    """Read and change the camera's config objects (one per :class:`ConfigArea`, or any endpoint path)."""
+
+    def __init__(self, funnel: Funnel, model_category: ModelCategory) -> None:
+        self._funnel = funnel
+        self._model_category = model_category
+
+    @staticmethod
+    def spec(area: ConfigArea | str) -> AreaSpec:
+        """The table entry of a config area; :class:`ValidationError` for an unknown one."""
+        return area_spec(area)
+
+    async def get(self, area: ConfigArea | str) -> dict[str, Any]:
+        """The whole config object of an area, as the device sends it (secrets included: mask before showing)."""
+        spec = area_spec(area)
+        value: dict[str, Any] = await self._funnel.get_object(spec.path, params=spec.params, raw=spec.raw)
+        return value
+
+    async def update(
+        self,
+        path_or_area: str | ConfigArea,
+        changes: Mapping[str, Any],
+        *,
+        write_method: str | None = None,
+        raw: bool = False,
+        dry_run: bool = False,
+        reveal_secrets: bool = False,
+    ) -> WriteResult:
+        """Change some fields of a config object and leave every other field as it was.
+
+        GET the whole object, validate ``changes`` against it (unknown field or wrong type: :class:`ValidationError`
+        and nothing is written), deep-merge them, check the area's rules, send the WHOLE object with the endpoint's
+        method, GET it again and report each asked field and each side effect. ``dry_run`` sends nothing and
+        reports what would change. Secret values are masked in the result unless ``reveal_secrets``; a masked value
+        in ``changes`` keeps the device's value.
+        """
+        spec = resolve_spec(path_or_area, raw=raw, write_method=write_method)
+        funnel = self._funnel
+        current = await funnel.get_json(spec.path, params=spec.params, raw=spec.raw)
+        if not isinstance(current, dict):
+            raise NotSupported(
+                f"{funnel.address.key}: {spec.path} does not answer a JSON object, so it cannot be changed by field",
+                "send the whole body yourself with send_json()",
+            )
+        plan = WritePlan.build(spec, current, changes, reveal_secrets=reveal_secrets)
+        check_merged(spec, plan.current, plan.merged)  # per-area rules (video, stream, OSD, audio, recording)
+        area = area_for_path(spec.path, raw=spec.raw)
+        if area is not None and needs_model_category(area, plan.merged):
+            raise_first(area, trigger_region_problems(plan.merged, await self._model_category()))
+        if dry_run or not plan.needs_write:
+            return plan.preview(dry_run=dry_run)
+        await funnel.send_json(spec.write_method, spec.path, plan.merged, params=spec.params, raw=spec.raw)
+        result = plan.report(await funnel.get_json(spec.path, params=spec.params, raw=spec.raw))
+        for change in result.changes:
+            if not change.kept:
+                log.warning("%s did not keep %s on %s", funnel.address.key, change.field, spec.path)
+        return result
