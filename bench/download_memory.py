@@ -37,6 +37,7 @@ def _status_mb(key: str) -> float:
 
 async def _child(mode: str, address: str, rel: str, dest: str) -> dict[str, float | str]:
     from recamera_mcp.client import ReCameraClient
+
     async with ReCameraClient(address, password=PASSWORD, timeout=60) as client:
         relay = client.storage.relay
         await relay.open()
