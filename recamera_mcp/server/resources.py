@@ -23,7 +23,7 @@ from recamera_mcp import reference
 from recamera_mcp.playbooks import load_playbooks
 from recamera_mcp.server.state import ServerState
 from recamera_mcp.server.tools.session import session_list
-from recamera_mcp.server.tools.status import device_status
+from recamera_mcp.server.tools.system import device_status
 
 MARKDOWN = "text/markdown"
 JSON = "application/json"

@@ -6,6 +6,10 @@ from typing import Any
 
 from mcp import Client
 
+from recamera_mcp.simulator.routes.storage_state import storage_area
+
+DESTRUCTIVE = {"FORMAT", "FREE_UP", "EJECT", "REMOVE_FILES_OR_DIRECTORIES"}
+
 
 async def call_ok(client: Client, tool: str, **args: Any) -> dict[str, Any]:
     """Call a tool that must succeed; its structured result."""
@@ -24,3 +28,15 @@ async def call_error(client: Client, tool: str, **args: Any) -> str:
 
 def error_text(result: Any) -> str:
     return " ".join(getattr(item, "text", "") for item in result.content)
+
+
+def files_on_card(camera: Any) -> list[str]:
+    """Every file on the simulated SD card, relative to its data directory."""
+    base = storage_area(camera.camera).data_dir()
+    return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file())
+
+
+def destructive_calls(camera: Any) -> list[str]:
+    """The destructive storage actions the camera received, in order."""
+    return [e.body["sAction"] for e in camera.camera.log if e.path == "/record/storage/control"
+            and isinstance(e.body, dict) and e.body.get("sAction") in DESTRUCTIVE]  # fmt: skip

@@ -40,6 +40,15 @@ async def test_tune_image_reports_before_after(camera, connect):
     assert await logged(camera, 6) == [("GET", "/image/0"), *EDIT, ("PUT", "/image/0/2/adjustment"), *COMMIT]
 
 
+async def test_tune_image_reports_the_devices_side_effects(camera, connect):
+    async with connect() as mcp:
+        result = await call_ok(mcp, "tune_image", host=camera.address, night_to_day={"iProfileSelect": 2})
+    assert [c["field"] for c in result["changes"]] == ["nightToDay.iProfileSelect"]
+    assert result["other_changes"] == [{"field": "nightToDay.iProfileCur", "before": 0, "after": 2, "kept": None}], (
+        "selecting the night profile switched the profile in use: the device did that on its own"
+    )
+
+
 async def test_tune_image_failure_says_which_step_and_that_edit_mode_was_left(camera, connect):
     camera.camera.faults.only_path = "/image/0/1/exposure"
     camera.camera.faults.fail_next = 1
