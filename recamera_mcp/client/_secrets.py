@@ -10,7 +10,7 @@ A value is secret when any of these holds:
   ``rtmp://`` / ``rtmps://`` push target.
 
 Empty values are not masked (an empty password is no secret, and seeing that it is empty helps). Results, dry runs,
-``call_api`` answers, the wire log and exception texts all mask through this module: :func:`mask_secrets` for whole
+raw endpoint answers, the wire log and exception texts all mask through this module: :func:`mask_secrets` for whole
 objects, :func:`mask_value` for one leaf, :func:`redact_text` for free text (log lines, error messages).
 """
 

@@ -416,7 +416,7 @@ async def _tune(client: Funnel, scene: str = "current", **groups: Any) -> TuneRe
     except ReCameraError as exc:
         result.failed_step = result.steps[-1]
         result.error = str(exc)
-        log.warning("tune_image on %s: %s failed: %s", client.address.key, result.failed_step, exc)
+        log.warning("image tuning on %s: %s failed: %s", client.address.key, result.failed_step, exc)
     finally:
         if result.entered_edit_mode:
             await _commit(client, result, profile)
@@ -437,7 +437,7 @@ async def _commit(client: Funnel, result: TuneResult, profile: int) -> None:
             result.failed_step, result.error = result.steps[-1], str(exc)
         else:
             result.notes.append(f"the commit failed too: {exc}")
-        log.error("tune_image on %s: commit of profile %d failed: %s", client.address.key, profile, exc)
+        log.error("image tuning on %s: commit of profile %d failed: %s", client.address.key, profile, exc)
         return
     result.steps.append(f"POST {SAVE_PATH}")
     try:
