@@ -257,8 +257,9 @@ async def _video(state: DeviceState, area: CaptureArea, capture: Capture, part: 
 
 async def _run(state: DeviceState, area: CaptureArea, capture: Capture, counter: int, fail: bool) -> None:
     when = dt.datetime.fromtimestamp(capture.started_ms / 1000)
-    name = f"{when:%Y-%m-%d %H-%M-%S} {storage_area(state).next_serial() % 100000:05d}.{FORMATS[capture.fmt]}"
-    part = capture.folder / f".{name}.part"
+    stem = f"{when:%Y-%m-%d %H-%M-%S} {storage_area(state).next_serial() % 100000:05d}"
+    name = f"{stem}.{FORMATS[capture.fmt]}"
+    part = capture.folder / f".{stem}.part.{FORMATS[capture.fmt]}"  # hidden; OpenCV needs the extension
     outcome: str | None = "FAILED"
     try:
         if capture.fmt == "MP4":
