@@ -10,8 +10,9 @@ import time
 
 import httpx
 
+from recamera_mcp.simulator.schemas import ALL_SPECS
 from recamera_mcp.simulator.settings import SimSettings
-from recamera_mcp.simulator.testing import PASSWORD, raw_login, raw_session
+from recamera_mcp.simulator.testing import CGI, PASSWORD, raw_login, raw_session
 from tests.simulator.helpers import REBOOT_S, is_up, make_tar, upload, wait_for, wait_reboot
 
 
@@ -96,6 +97,64 @@ def test_config_import_waits_for_reboot(make_camera):
     wait_reboot(cam.url)
     with raw_session(cam.url) as http:
         assert http.get("/notify/cfg").json()["dHttp"]["sUrl"] == "http://hook"
+
+
+def write(http: httpx.Client, path: str, change) -> None:
+    """Read, change, write back (read before write), with the endpoint's own method."""
+    spec = ALL_SPECS[path]
+    base = str(http.base_url).split(CGI)[0] if spec.raw else ""
+    obj = http.get(base + path).json()
+    change(obj)
+    answer = http.request(spec.write_method, base + path, json=obj).json()
+    assert answer["code"] == 0, (path, answer)
+
+
+def configs_of(http: httpx.Client) -> dict[str, dict]:
+    found = {}
+    for path, spec in ALL_SPECS.items():
+        base = str(http.base_url).split(CGI)[0] if spec.raw else ""
+        found[path] = http.get(base + path).json()
+    found["/system/time"].pop("iTimestamp")  # the clock, not config
+    return found
+
+
+def test_config_of_camera_a_imported_into_b_except_what_is_b_s_own(make_camera):
+    a = make_camera(serial="RC2B000000000A")
+    b = make_camera(serial="RC2B000000000B", reboot_s=REBOOT_S)
+    lan_a = {"sV4Method": "manual", "sV4Address": "192.168.7.50", "sV4Gateway": "192.168.7.254"}
+    lan_b = {"sV4Method": "manual", "sV4Address": "192.168.9.60", "sV4Gateway": "192.168.9.254"}
+    with raw_session(a.url) as http:
+        write(http, "/notify/cfg", lambda o: o.update(iMode=2, dHttp={"sUrl": "http://hook", "sToken": "t"}))
+        write(http, "/web/setting", lambda o: o.update(sEnable=True, sApiKey="A" * 31 + "!"))
+        write(http, "/video/0/encode", lambda o: o.update(sFrameRate="25", iGOP=50))
+        write(http, "/osd/cfg", lambda o: o["channelNameOverlay"].update(iEnabled=1, sChannelName="Gate A"))
+        write(http, "/system/time", lambda o: o.update(sTimezone="Europe/Berlin", sTz="UTC+1"))
+        write(http, "/api/v1/device/serial-port", lambda o: o.update(iBaudrate=9600))
+        write(http, "/network/lan", lambda o: o["dIpv4"].update(lan_a))
+        write(http, "/record/storage/config", lambda o: o.update(dSelectSlotToEnable={"sByDevPath": "/dev/mmcblk0p8"}))
+        export = http.get("/config/export").json()
+        archive = httpx.get(a.url + export["url"], cookies=dict(http.cookies)).content
+        wanted = configs_of(http)
+    with raw_session(b.url) as http:
+        write(http, "/network/lan", lambda o: o["dIpv4"].update(lan_b))
+        own = configs_of(http)
+        assert upload(http, "/config/upload", archive).json()["message"] == "config import pending reboot"
+        assert configs_of(http) == own, "nothing applied before the reboot"
+        http.post("/system/reboot")
+    wait_reboot(b.url)
+    with raw_session(b.url) as http:
+        got = configs_of(http)
+        info = http.get("/system/device-info").json()
+    assert info["sSerialNumber"] == "RC2B000000000B", "the serial is B's"
+    for path in ("/network/lan", "/record/storage/config"):
+        assert got[path] == own[path], f"{path} is B's own"
+    for stream in ("/video/0/stream", "/video/1/stream"):
+        assert got[stream]["rtsp"]["sURL"].startswith(f"rtsp://{b.host}:"), "generated for B"
+        wanted[stream]["rtsp"]["sURL"] = got[stream]["rtsp"]["sURL"]
+    for path in ALL_SPECS:
+        if path not in ("/network/lan", "/record/storage/config"):
+            assert got[path] == wanted[path], path
+    assert got["/notify/cfg"]["dHttp"]["sUrl"] == "http://hook" and got["/osd/cfg"] != own["/osd/cfg"]
 
 
 def test_wifi_power_scan_connect_and_forget(camera):
