@@ -3,6 +3,13 @@
 A :class:`SimFleet` owns a background thread with its own event loop; each camera is a uvicorn server bound to its
 own address. Tests talk to the hosts over real TCP exactly as a client talks to a camera.
 
+A camera's life-cycle: while it is up, its area services run (``SERVICES``: the notify publisher) and, while
+HTTPS is on, a second uvicorn server with TLS listens on ``settings.https_port`` (reserved, refusing connections,
+while HTTPS is off; see ``routes/secure.py``). A reboot (``state.reboot(seconds)``: POST /system/reboot, a
+factory reset, a firmware install, the ``reboot_s`` fault) stops both servers, the services and every background
+task (``state.spawn``), stays down for ``seconds`` (connection refused), then calls ``state.booted()`` (sessions
+revoked, ``ON_BOOT`` actions) and serves again on the same ports.
+
     with SimFleet() as fleet:
         cam = fleet.add_camera("127.0.0.1", 0, SimSettings(password="Secret#1"))
         print(cam.url)            # http://127.0.0.1:41234

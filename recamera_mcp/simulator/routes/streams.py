@@ -127,6 +127,8 @@ def _chatter_line(state: DeviceState, logs: LogState) -> tuple[str, str]:
     if enabled and rng.random() < 0.3:
         return "INFO", f"sscma-node[1102]: inference {model} {min(fps, 30) * rng.uniform(0.93, 1.0):.1f} fps"
     level, template = rng.choice(_CHATTER)
+    if "iMode 0" in template and state.configs["/notify/cfg"]["iMode"] != 0:
+        level, template = _CHATTER[0]  # that line is only true while notifications are off
     text = template.format(
         fps=rng.uniform(29.6, 30.0),
         kbps=rng.randint(7600, 8400),
