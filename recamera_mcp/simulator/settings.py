@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass
@@ -44,3 +45,16 @@ class SimSettings:
     """Largest file a resumable upload (model, firmware, config) may announce ("Insufficient disk space")."""
     config_export_ttl_s: float = 60.0
     """How long ``/download/config.tar`` stays after ``GET /config/export`` (the device deletes it after 60 s)."""
+
+    # ---- firmware dialects and diagnosis states (sim-dialects)
+    firmware: Literal["legacy", "2026"] = "2026"
+    """Which firmware generation the camera speaks (see :mod:`recamera_mcp.simulator.dialects`); each refuses the
+    other's dialect."""
+    storage_task_s: float = 5.0
+    """How long an asynchronous storage task (2026 ``ASYNC_SUBMIT`` of FORMAT / FREE_UP) runs to COMPLETED."""
+    inference_start_s: float = 1.0
+    """How long inference stays ``starting`` (and ``stopping``) before ``running`` (``stopped``); 0 is instant."""
+
+    def __post_init__(self) -> None:
+        if self.firmware not in ("legacy", "2026"):
+            raise ValueError(f"firmware must be 'legacy' or '2026', not {self.firmware!r}")

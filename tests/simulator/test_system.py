@@ -11,7 +11,9 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
+from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS, LATEST_RELEASES
 from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.testing import CGI, PASSWORD, raw_login, raw_session
 
@@ -113,15 +115,17 @@ def test_factory_reset_token_expires_and_is_single_use(make_camera):
         assert not cam.camera.auth.must_change
 
 
-def test_network_firmware_upgrade_progresses_to_success(make_camera):
-    cam = make_camera(upload_progress_s=0.3)
+@pytest.mark.parametrize("firmware", ["legacy", "2026"])
+def test_network_firmware_upgrade_progresses_to_success(make_camera, firmware):
+    cam = make_camera(upload_progress_s=0.3, firmware=firmware)
+    current, latest = FIRMWARE_VERSIONS[firmware], LATEST_RELEASES[firmware]
     with raw_session(cam.url) as http:
         assert http.get(FW).json() == {"sStatus": "idle", "iTotal": 0.0, "iCurrent": 0.0, "iPercent": 0}
         bad = http.post(FW, params={"upload-type": "network"}, json={"sReleaseURL": "https://example.com/x"})
         assert bad.json()["message"] == "Invalid sReleaseURL, expected GitHub repo URL"
         check = http.post(FW, params={"upload-type": "network"}).json()
-        assert check["iUpdateAvailable"] == 1 and check["sCurrentVersion"] == "V1.0.10"
-        assert check["sLatestVersion"] == "V1.0.11"
+        assert check["iUpdateAvailable"] == 1 and check["sCurrentVersion"] == current
+        assert check["sLatestVersion"] == latest
         started = http.post(FW, params={"upload-type": "network"}, json={"sConfirmToken": check["sConfirmToken"]})
         assert started.json() == {"code": 0, "message": "Download started"}
         reused = http.post(FW, params={"upload-type": "network"}, json={"sConfirmToken": check["sConfirmToken"]})
@@ -129,8 +133,8 @@ def test_network_firmware_upgrade_progresses_to_success(make_camera):
         wait_for(lambda: http.get(FW).json()["sStatus"] == "success")
         final = http.get(FW).json()
         assert final["iPercent"] == 100 and final["iCurrent"] == final["iTotal"] > 0
-        assert http.get("/system/device-info").json()["sFirmwareVersion"] == "V1.0.11"
-        assert http.get("/system/version").json() == {"sCurrentVersion": "V1.0.11"}
+        assert http.get("/system/device-info").json()["sFirmwareVersion"] == latest
+        assert http.get("/system/version").json() == {"sCurrentVersion": latest}
         again = http.post(FW, params={"upload-type": "network"}).json()
         assert again["iUpdateAvailable"] == 0
 
@@ -146,7 +150,7 @@ def test_firmware_download_busy_and_cancel(make_camera):
         assert busy.json()["message"] == "A download is already in progress"
         assert http.post("/system/firmware-download-cancel").json()["message"] == "Download cancelled"
         assert http.get(FW).json()["sStatus"] == "idle"
-        assert http.get("/system/device-info").json()["sFirmwareVersion"] == "V1.0.10"
+        assert http.get("/system/device-info").json()["sFirmwareVersion"] == FIRMWARE_VERSIONS["2026"]
 
 
 def test_local_firmware_upload_checks_md5_and_content(make_camera):

@@ -5,7 +5,9 @@ Each area module may define:
 - ``ROUTES``: routes whose paths are relative to the CGI base ``/cgi-bin/entry.cgi``;
 - ``RAW_ROUTES``: routes on raw paths (``/storage/relay/...``, ``/ws/...``, ``/api/v1/...``);
 - ``HOOKS``: :class:`~recamera_mcp.simulator.routes.config.ConfigHooks` by config path;
-- ``FAULTS``: named area faults (``isp_timeout``, ``relay_expire``) callable with the device state;
+- ``FAULTS``: named area faults (``isp_timeout``, ``relay_expire``) callable with the device state, fired by a
+  truthy value;
+- ``VALUE_FAULTS``: named area faults called with the device state and the value (``clock_skew_s``);
 - ``PUBLIC_PATHS``: CGI paths served without a token.
 
 Explicit routes come before the generic config routes, so an area can take over a config path.
@@ -21,6 +23,7 @@ from starlette.routing import BaseRoute
 
 from recamera_mcp.simulator.routes import (
     auth,
+    diagnosis,
     firmware,
     image,
     inference,
@@ -36,7 +39,7 @@ from recamera_mcp.simulator.routes.config import ConfigHooks, config_routes
 from recamera_mcp.simulator.state import DeviceState
 
 AREA_MODULES: tuple[ModuleType, ...] = (
-    auth, system, video, streams, models, inference, firmware, network, image, recording, storage,
+    auth, system, video, streams, models, inference, firmware, network, image, recording, storage, diagnosis,
 )  # fmt: skip
 
 
@@ -67,6 +70,13 @@ def area_faults() -> dict[str, Callable[[DeviceState], None]]:
     faults: dict[str, Callable[[DeviceState], None]] = {}
     for module in AREA_MODULES:
         faults.update(getattr(module, "FAULTS", {}))
+    return faults
+
+
+def value_faults() -> dict[str, Callable[[DeviceState, Any], None]]:
+    faults: dict[str, Callable[[DeviceState, Any], None]] = {}
+    for module in AREA_MODULES:
+        faults.update(getattr(module, "VALUE_FAULTS", {}))
     return faults
 
 
