@@ -48,7 +48,7 @@ def pin_resources(state: DeviceState, mem_total: int) -> dict[str, Any]:
     """The fields of ``/system/resource-info`` that ``cpu_high`` pins (none when it is off)."""
     if not state.faults.cpu_high:
         return {}
-    used = mem_total * HIGH_PERCENT // 100
+    used = -(-mem_total * HIGH_PERCENT // 100)  # rounded up: iMemUsed / iMemTotal reads 97 %
     return {
         "iCpuUsage": HIGH_PERCENT,
         "iNpuUsage": HIGH_PERCENT,
