@@ -5,6 +5,11 @@ body size limit, applies the fault switches, checks the token cookie (401 ``{"co
 expired, forged or revoked) and logs method, path, body keys and status in ``state.log``.
 
 ``/__sim__/...`` is the simulator's own control surface (faults, request log); it is not part of the device.
+``POST /__sim__/faults`` takes a JSON object of: the switches of :class:`~recamera_mcp.simulator.state.Faults`,
+``reboot_s``, ``revoke_tokens`` / ``expire_tokens``, and the area faults of the routes modules (``FAULTS`` fired by
+a truthy value, ``VALUE_FAULTS`` called with it). The diagnosis states (``cpu_high``, ``clock_skew_s``,
+``storage_full``, ``inference_error``, ``record_event_failed``) and how the device API clears each are in
+:mod:`recamera_mcp.simulator.routes.diagnosis`. An unknown name answers 400 listing every known one.
 """
 
 from __future__ import annotations

@@ -343,11 +343,16 @@ class StorageArea:
             return None
 
     # ---- actions ---------------------------------------------------------------------------------------------
+    def check_formattable(self, slot: Slot) -> None:
+        if slot.state == SlotState.FORMATTING:
+            raise busy(_M, f"{slot.dev_path} is busy: it is being formatted")
+        if self.writing_on(slot):
+            raise busy(_M, f"{slot.dev_path} is busy: a recording is being written (turn bRuleEnabled off first)")
+
     def format(self, slot: Slot) -> None:
         """``FORMAT``: the slot is emptied and mounted again."""
         with self._state.lock:
-            if slot.state == SlotState.FORMATTING or self.writing_on(slot):
-                raise busy(_M, f"{slot.dev_path} is busy")
+            self.check_formattable(slot)
             self.wipe(slot)
 
     def wipe(self, slot: Slot) -> None:

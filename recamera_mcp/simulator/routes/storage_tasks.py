@@ -152,8 +152,7 @@ class StorageTasks:
                 message=f"{action} of {slot.dev_path} submitted",
             )
             if action == "FORMAT":
-                if slot.state == SlotState.FORMATTING or area.writing_on(slot):
-                    raise busy(_M, f"{slot.dev_path} is busy")
+                area.check_formattable(slot)
                 task.previous = slot.state
                 slot.state = SlotState.FORMATTING
                 area.relays.pop(slot.dev_path, None)
