@@ -448,19 +448,24 @@ class _CloudGate:
         if scope["path"] == "/__sim__/faults":
             await _control(self.cloud, scope, receive, send)
             return
-        seen = 500
+        logged = False
+
+        def log(status: int) -> None:
+            nonlocal logged
+            logged = True
+            with self.cloud.lock:
+                self.cloud.calls.append((scope["method"], scope["path"], status))
 
         async def watch(message: Message) -> None:
-            nonlocal seen
-            if message["type"] == "http.response.start":
-                seen = message["status"]
+            if message["type"] == "http.response.start" and not logged:
+                log(message["status"])  # before the answer leaves: a client that got it finds it logged
             await send(message)
 
         try:
             await self._gate(scope, receive, watch)
         finally:
-            with self.cloud.lock:
-                self.cloud.calls.append((scope["method"], scope["path"], seen))
+            if not logged:
+                log(500)
 
 
 def create_cloud_app(cloud: CloudState | None = None) -> ASGIApp:

@@ -160,7 +160,7 @@ def test_inference_error_is_cleared_by_re_enabling_or_restarting(make_camera, fi
 
 
 def test_inference_error_during_a_start_ends_it_in_error(make_camera):
-    cam = make_camera(inference_start_s=1.0)  # the fault must come while it is starting
+    cam = make_camera(inference_start_s=2.0)  # the fault must come while it is starting
     with raw_session(cam.url) as http:
         assert http.post("/model/inference", params={"id": 0}, json={"iEnable": 1}).json()["code"] == 0
         assert http.get("/model/inference").json()["sStatus"] == "starting"

@@ -234,7 +234,7 @@ def test_inference_id_is_the_model_index_on_2026(make_camera):
 
 @pytest.mark.parametrize("firmware", ["legacy", "2026"])
 def test_inference_starts_and_stops_over_time(make_camera, firmware):
-    cam = make_camera(firmware=firmware, inference_start_s=1.0)  # the reads inside a phase must fall inside it
+    cam = make_camera(firmware=firmware, inference_start_s=2.0)  # the reads inside a phase must fall inside it
     with raw_session(cam.url) as http:
         status = lambda: http.get("/model/inference", params={"id": 0}).json()  # noqa: E731
         assert http.post("/model/inference", params={"id": 0}, json={"iEnable": 1}).json()["code"] == 0

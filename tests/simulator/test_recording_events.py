@@ -115,7 +115,7 @@ def test_the_schedule_follows_the_device_clock_and_its_zone(make_camera):
 
 @pytest.mark.parametrize("firmware", FIRMWARES)
 def test_last_event_reports_status_and_time_and_a_failed_event(make_camera, firmware):
-    cam = make_camera(firmware=firmware, record_clip_s=1.0)  # the WRITING read must fall inside the clip
+    cam = make_camera(firmware=firmware, record_clip_s=2.0)  # the WRITING read must fall inside the clip
     area = storage_area(cam.camera)
     slot = area.slots[SD_DEV_PATH]
     with raw_session(cam.url) as http:
@@ -143,7 +143,7 @@ def test_last_event_reports_status_and_time_and_a_failed_event(make_camera, firm
 
 
 def test_always_on_records_clip_after_clip_while_allowed(make_camera):
-    cam = make_camera(record_clip_s=1.0)  # clips short enough to see several
+    cam = make_camera(record_clip_s=2.0)  # short clips, long enough that a read falls inside one
     area = storage_area(cam.camera)
     slot = area.slots[SD_DEV_PATH]
     with raw_session(cam.url) as http:
@@ -161,7 +161,7 @@ def test_always_on_records_clip_after_clip_while_allowed(make_camera):
         assert http.post("/record/rule/config", json={"bRuleEnabled": False}).json()["code"] == 0
         wait_for(lambda: last_event(http)["sStatus"] == "COMPLETED", what="the last clip to end")
         count = len(area.recordings(slot))
-        deadline = time.monotonic() + 1.5  # longer than a clip: a client polling sees no new one
+        deadline = time.monotonic() + 2.5  # longer than a clip: a client polling sees no new one
         while time.monotonic() < deadline:
             assert last_event(http)["sStatus"] == "COMPLETED"
             time.sleep(0.05)
@@ -169,7 +169,7 @@ def test_always_on_records_clip_after_clip_while_allowed(make_camera):
 
 
 def test_always_on_waits_outside_the_schedule(make_camera):
-    cam = make_camera(record_clip_s=1.0)
+    cam = make_camera(record_clip_s=2.0)
     area = storage_area(cam.camera)
     with raw_session(cam.url) as http:
         device_now = dt.datetime.fromtimestamp(
