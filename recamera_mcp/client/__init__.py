@@ -31,6 +31,7 @@ from recamera_mcp.client._errors import (
     WrongCredentials,
 )
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
+from recamera_mcp.client._findings import Finding, Severity
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, WriteResult
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
@@ -38,6 +39,7 @@ from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.diagnose import SYMPTOM_CHECKS, Diagnosis, Symptom, diagnose
 from recamera_mcp.client.image import (
     GROUPS,
     SCENES,
@@ -65,6 +67,7 @@ __all__ = [
     "GROUPS",
     "SCENES",
     "SECRET_MASK",
+    "SYMPTOM_CHECKS",
     "Adjustment",
     "AreaSpec",
     "AuthError",
@@ -78,11 +81,13 @@ __all__ = [
     "DeviceTimeout",
     "DeviceUnreachable",
     "DeviceWebSocket",
+    "Diagnosis",
     "DiscoveryError",
     "DownloadResult",
     "Enhancement",
     "Exposure",
     "FieldChange",
+    "Finding",
     "Fix",
     "HostAddress",
     "ImageAPI",
@@ -104,6 +109,7 @@ __all__ = [
     "RecordingList",
     "RecordingStatus",
     "ResetResult",
+    "Severity",
     "RuleInfo",
     "Slot",
     "StorageAPI",
@@ -112,6 +118,7 @@ __all__ = [
     "StoragePlan",
     "StorageStatus",
     "StreamedResponse",
+    "Symptom",
     "SystemAPI",
     "Thumbnail",
     "TokenCache",
@@ -123,6 +130,7 @@ __all__ = [
     "WhiteBalance",
     "WriteResult",
     "WrongCredentials",
+    "diagnose",
     "is_secret_field",
     "mask_secrets",
     "mask_value",
