@@ -39,7 +39,7 @@ from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
 from recamera_mcp.client.config import ConfigAPI
-from recamera_mcp.client.diagnose import SYMPTOM_CHECKS, Diagnosis, Symptom, diagnose
+from recamera_mcp.client.diagnosis import SYMPTOM_CHECKS, Diagnosis, Symptom, diagnose
 from recamera_mcp.client.image import (
     GROUPS,
     SCENES,

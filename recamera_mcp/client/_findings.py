@@ -1,7 +1,7 @@
 """Diagnosis findings, the pure part: what the device's own answers say is wrong, and the fix.
 
 Each ``*_findings`` function takes device objects as the device answered them (dicts, parsed slots) and returns
-:class:`Finding` s. No I/O here: the diagnosis engine (``diagnose.py``) and the recording status
+:class:`Finding` s. No I/O here: the diagnosis engine (``diagnosis.py``) and the recording status
 (``cam.recording.status()``) call the same functions on the objects they read, so the two can never disagree.
 """
 
