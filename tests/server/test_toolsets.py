@@ -1,4 +1,6 @@
-"""--read-only hides every tool that writes and --toolsets trims the list: via create_server and via the stdio CLI."""
+"""--read-only hides every tool that writes and --toolsets picks the list: via create_server and via the stdio CLI;
+the default serve loads the other toolsets on request (toolsets tool, tools/list_changed), with tools the registry
+holds at that moment."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 
+from recamera_mcp.server.cli import parse_toolsets
 from recamera_mcp.server.tools import TOOLS, TOOLSETS
 from recamera_mcp.simulator.testing import PASSWORD
 from tests.server.conftest import make_options
@@ -85,11 +88,18 @@ def stdio(tmp_path: Path, *flags: str) -> StdioServerParameters:
 
 async def test_cli_read_only_and_toolsets_over_stdio(tmp_path, camera):
     async with Client(stdio(tmp_path)) as mcp:
+        default = await listed(mcp)
+        await call_ok(mcp, "toolsets", action="enable", name="image")
+        loaded = await listed(mcp)
+    assert set(default) == {n for n, t in TOOLS.items() if t.toolset == "core"} | {"toolsets"}
+    assert set(loaded) == set(default) | {n for n, t in TOOLS.items() if t.toolset == "image"}
+    async with Client(stdio(tmp_path, "--toolsets", "all")) as mcp:
         full = await listed(mcp)
-    async with Client(stdio(tmp_path, "--read-only")) as mcp:
+    async with Client(stdio(tmp_path, "--read-only", "--toolsets", "all")) as mcp:
         shown = await listed(mcp)
         status = await call_ok(mcp, "get_device_status", host=camera.address)
         assert status["serial"] == camera.camera.settings.serial
+    assert set(full) == set(TOOLS)
     assert writers(full) and set(shown) == set(full) - writers(full)
     async with Client(stdio(tmp_path, "--toolsets", "image,cloud")) as mcp:
         trimmed = await listed(mcp)
@@ -109,6 +119,21 @@ def test_cli_refuses_an_unknown_toolset(tmp_path):
     )
     assert proc.returncode == 2 and proc.stdout == ""
     assert "bogus" in proc.stderr and "core, image, recording, ai, system, cloud" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("default", (frozenset({"core"}), True)),
+        ("", (frozenset({"core"}), True)),
+        ("all", (None, False)),
+        ("core,image", (frozenset({"core", "image"}), False)),
+        ("image", (frozenset({"image"}), False)),
+        ("default, recording", (frozenset({"core", "recording"}), True)),
+    ],
+)
+def test_toolsets_option(text, expected):
+    assert parse_toolsets(text) == expected
 
 
 async def test_no_output_schemas_keeps_results_as_json_text(connect, camera):
