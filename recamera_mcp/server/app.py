@@ -36,8 +36,8 @@ Tools for Seeed reCamera network cameras. Hosts are ip, ip:port or URLs. Tools l
 server's configured credentials (call login only to use other credentials). Config changes go through
 update_config (read-before-write: send only the fields to change, in the device's key names). Read the API
 reference with api_reference or the recamera://reference resources, one section at a time."""
-DYNAMIC_INSTRUCTIONS = """ More tools (image tuning and snapshots, recordings and storage, and more) are in toolsets: \
-the toolsets tool lists them and loads one into the session."""
+DYNAMIC_INSTRUCTIONS = """ More tools are in toolsets that are not loaded yet: the toolsets tool lists them and \
+loads one into the session."""
 
 
 def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState]:
@@ -63,7 +63,7 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
             await state.sessions.close_all()
             await asyncio.to_thread(state.warm_readers.close)  # RTSP readers kept warm by snapshot(keep_warm=True)
 
-    dynamic = opts.dynamic and opts.toolsets is not None
+    dynamic = opts.dynamic and not set(TOOLSETS) <= state.loaded_toolsets
     server: MCPServer[ServerState] = MCPServer(
         "recamera-mcp",
         title="reCamera",

@@ -8,7 +8,7 @@ import sys
 
 from recamera_mcp.server.credentials import ConfigFileError, CredentialStore
 from recamera_mcp.server.state import ServerOptions
-from recamera_mcp.server.tools.registry import TOOLSETS
+from recamera_mcp.server.tools.registry import DEFAULT_TOOLSETS, TOOLSETS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,42 +19,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--toolsets",
         default="default",
-        help="default: core plus a toolsets tool that loads the others on request (clients refresh their tool "
-        "list); all: every toolset from the start (clients that cannot refresh); or a comma-separated list of "
-        f"{','.join(TOOLSETS)}: only those (add default to keep loading the rest on request, e.g. default,image)",
+        help=f"toolsets loaded at start: default ({','.join(DEFAULT_TOOLSETS)}), all, or a comma-separated list "
+        f"of {','.join(TOOLSETS)} (may include default)",
+    )
+    parser.add_argument(
+        "--dynamic-toolsets",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="serve a toolsets tool that loads the other toolsets on request (default on); --no-dynamic-toolsets "
+        "fixes the list (for clients that cannot refresh their tool list, use --toolsets all)",
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="device request timeout in seconds")
     parser.add_argument(
         "--no-output-schemas",
         action="store_true",
-        help="results as JSON text only, no outputSchema in tools/list (halves its size)",
+        help="results as JSON text only; tools/list without outputSchema and tool icons (a third of its size), "
+        "for hosts that hand whole tool definitions to the model",
     )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
 
-def parse_toolsets(text: str) -> tuple[frozenset[str] | None, bool]:
-    """``--toolsets`` as (toolsets loaded at start or None for all, whether the rest loads on request).
-
-    ``default`` → core, on request; ``all`` → every toolset, fixed; ``core,image`` → only those, fixed;
-    ``default,image`` → core and image, the rest on request. Unknown names are rejected."""
+def parse_toolsets(text: str) -> frozenset[str] | None:
+    """``--toolsets``: ``all`` → None (every toolset); ``default`` (also inside a list) → the default toolsets;
+    otherwise the named toolsets (unknown names rejected)."""
     names = frozenset(part.strip().lower() for part in text.split(",") if part.strip()) or frozenset({"default"})
     if "all" in names:
-        return None, False
+        return None
     unknown = names - set(TOOLSETS) - {"default"}
     if unknown:
         raise ValueError(f"unknown toolsets {sorted(unknown)}; choose from {', '.join(TOOLSETS)}, default or all")
-    if "default" in names:
-        return (names - {"default"}) | {"core"}, True
-    return names, False
+    return (names - {"default"}) | (frozenset(DEFAULT_TOOLSETS) if "default" in names else frozenset())
 
 
 def serve_options(args: argparse.Namespace, credentials: CredentialStore | None = None) -> ServerOptions:
     """The server options of ``recamera-mcp serve`` with these arguments (raises ValueError, ConfigFileError)."""
-    toolsets, dynamic = parse_toolsets(args.toolsets)
     return ServerOptions(
         read_only=args.read_only,
-        toolsets=toolsets,
-        dynamic=dynamic,
+        toolsets=parse_toolsets(args.toolsets),
+        dynamic=args.dynamic_toolsets,
         timeout_s=args.timeout,
         output_schemas=not args.no_output_schemas,
         credentials=credentials if credentials is not None else CredentialStore.load(),

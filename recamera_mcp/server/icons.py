@@ -3,7 +3,7 @@
 Hosts show them next to the server and next to each tool (a tool carries its toolset's icon); they are not part
 of what a model reads. Each is one stroked 24x24 drawing in a mid grey that reads on light and dark themes, kept
 to about 200 characters because every listed tool repeats its toolset's icon (about 100 tokens of tools/list
-each, none of them model-facing).
+each, none of them model-facing; ``--no-output-schemas`` leaves the tool icons out).
 """
 
 from __future__ import annotations

@@ -27,11 +27,11 @@ class ServerOptions:
     toolsets: frozenset[str] | None = None
     """The toolsets loaded at start; None: every toolset."""
     dynamic: bool = False
-    """True: the ``toolsets`` tool is served too and loads the other toolsets on request (``serve``'s default, with
-    ``toolsets={"core"}``); False: the tool list is fixed at start."""
+    """True: the ``toolsets`` tool is served too (when some toolset is not loaded) and loads the others on request
+    (``serve``'s default); False: the tool list is fixed at start."""
     timeout_s: float = 10.0
     output_schemas: bool = True
-    """False: results as JSON text only, no outputSchema in tools/list (a smaller tools/list)."""
+    """False: results as JSON text only, no outputSchema and no tool icons in tools/list (a smaller tools/list)."""
     confirm_ttl_s: float = DEFAULT_TTL_S
     """How long a destructive tool's confirm_token stays valid (server/confirm.py)."""
     credentials: CredentialStore = field(default_factory=CredentialStore.load)

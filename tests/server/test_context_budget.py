@@ -23,6 +23,7 @@ from recamera_mcp.server import create_server
 from recamera_mcp.server.cli import add_arguments, serve_options
 from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.server.tools import TOOLS
+from recamera_mcp.server.tools.registry import DEFAULT_TOOLSETS
 from tests.server.helpers import call_ok
 
 DEFAULT_BUDGET = 4_000
@@ -51,7 +52,7 @@ async def test_default_serve_fits_its_budget() -> None:
         tools = (await mcp.list_tools()).tools
     total = model_facing_tokens(tools)
     print(report("default serve", tools, total, DEFAULT_BUDGET))
-    assert {t.name for t in tools} == {n for n, t in TOOLS.items() if t.toolset == "core"} | {"toolsets"}
+    assert {t.name for t in tools} == {n for n, t in TOOLS.items() if t.toolset in DEFAULT_TOOLSETS} | {"toolsets"}
     assert total <= DEFAULT_BUDGET, report("default serve", tools, total, DEFAULT_BUDGET)
 
 

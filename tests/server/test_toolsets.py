@@ -15,6 +15,7 @@ from mcp import Client, StdioServerParameters
 
 from recamera_mcp.server.cli import parse_toolsets
 from recamera_mcp.server.tools import TOOLS, TOOLSETS
+from recamera_mcp.server.tools.registry import DEFAULT_TOOLSETS
 from recamera_mcp.simulator.testing import PASSWORD
 from tests.server.conftest import make_options
 from tests.server.helpers import call_ok
@@ -89,10 +90,13 @@ def stdio(tmp_path: Path, *flags: str) -> StdioServerParameters:
 async def test_cli_read_only_and_toolsets_over_stdio(tmp_path, camera):
     async with Client(stdio(tmp_path)) as mcp:
         default = await listed(mcp)
+    assert set(default) == {n for n, t in TOOLS.items() if t.toolset in DEFAULT_TOOLSETS} | {"toolsets"}
+    async with Client(stdio(tmp_path, "--toolsets", "core")) as mcp:
+        core = await listed(mcp)
         await call_ok(mcp, "toolsets", action="enable", name="image")
         loaded = await listed(mcp)
-    assert set(default) == {n for n, t in TOOLS.items() if t.toolset == "core"} | {"toolsets"}
-    assert set(loaded) == set(default) | {n for n, t in TOOLS.items() if t.toolset == "image"}
+    assert set(core) == {n for n, t in TOOLS.items() if t.toolset == "core"} | {"toolsets"}
+    assert set(loaded) == set(core) | {n for n, t in TOOLS.items() if t.toolset == "image"}
     async with Client(stdio(tmp_path, "--toolsets", "all")) as mcp:
         full = await listed(mcp)
     async with Client(stdio(tmp_path, "--read-only", "--toolsets", "all")) as mcp:
@@ -101,7 +105,7 @@ async def test_cli_read_only_and_toolsets_over_stdio(tmp_path, camera):
         assert status["serial"] == camera.camera.settings.serial
     assert set(full) == set(TOOLS)
     assert writers(full) and set(shown) == set(full) - writers(full)
-    async with Client(stdio(tmp_path, "--toolsets", "image,cloud")) as mcp:
+    async with Client(stdio(tmp_path, "--toolsets", "image,cloud", "--no-dynamic-toolsets")) as mcp:
         trimmed = await listed(mcp)
     assert set(trimmed) == {n for n, t in TOOLS.items() if t.toolset in ("image", "cloud")}
     assert "login" not in trimmed
@@ -124,12 +128,12 @@ def test_cli_refuses_an_unknown_toolset(tmp_path):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("default", (frozenset({"core"}), True)),
-        ("", (frozenset({"core"}), True)),
-        ("all", (None, False)),
-        ("core,image", (frozenset({"core", "image"}), False)),
-        ("image", (frozenset({"image"}), False)),
-        ("default, recording", (frozenset({"core", "recording"}), True)),
+        ("default", frozenset(DEFAULT_TOOLSETS)),
+        ("", frozenset(DEFAULT_TOOLSETS)),
+        ("all", None),
+        ("core,image", frozenset({"core", "image"})),
+        ("image", frozenset({"image"})),
+        ("default, AI", frozenset(DEFAULT_TOOLSETS) | {"ai"}),
     ],
 )
 def test_toolsets_option(text, expected):
@@ -141,7 +145,7 @@ async def test_no_output_schemas_keeps_results_as_json_text(connect, camera):
 
     async with connect(make_options(output_schemas=False)) as mcp:
         tools = (await mcp.list_tools()).tools
-        assert tools and all(t.output_schema is None for t in tools)
+        assert tools and all(t.output_schema is None and not t.icons for t in tools)
         result = await mcp.call_tool("get_device_status", {"host": camera.address})
         assert not result.is_error and result.structured_content is None
         text = " ".join(getattr(c, "text", "") for c in result.content)

@@ -20,6 +20,9 @@ from recamera_mcp.server.tools.compact import compact_tools
 F = TypeVar("F", bound=Callable[..., Any])
 
 TOOLSETS = ("core", "image", "recording", "ai", "system", "cloud")
+DEFAULT_TOOLSETS = ("core", "image", "recording")
+"""What ``recamera-mcp serve`` loads at start: the camera's everyday work. The others (models and inference,
+firmware and maintenance, the cloud) load on request through the ``toolsets`` tool."""
 TOOLSET_SUMMARIES: dict[str, str] = {
     "core": "find cameras, log in, status, config, any API endpoint, the API reference",
     "image": "ISP tuning and reset, snapshots",
@@ -103,8 +106,8 @@ def add_tools(
     """Register the selected tools the server does not list yet; the names added (in registry order).
 
     ``output_schemas=False``: results come as JSON text only, and tools/list carries no outputSchema (about half
-    its tokens), for hosts that pass whole tool definitions to the model. Safe to call again at run time: the
-    ``toolsets`` tool does, to load a toolset."""
+    its tokens) and no icons (about 100 tokens a tool), for hosts that pass whole tool definitions to the model.
+    Safe to call again at run time: the ``toolsets`` tool does, to load a toolset."""
     added: list[str] = []
     for t in selected(toolsets, read_only):
         if registered(server, t.name):
@@ -115,7 +118,7 @@ def add_tools(
             name=t.name,
             title=t.title,
             annotations=t.annotations,
-            icons=list(t.icons) or toolset_icons(t.toolset),
+            icons=(list(t.icons) or toolset_icons(t.toolset)) if output_schemas else None,
             structured_output=structured,
         )
         added.append(t.name)

@@ -113,10 +113,7 @@ async def toolsets(
     added = load(ctx.mcp_server, state, names)
     if added:
         await notify_tools_changed(ctx)
-        note = (
-            f"loaded {len(added)} tools. A client that does not refresh its tool list cannot call them yet: "
-            "start the server with --toolsets all"
-        )
+        note = f"loaded {len(added)} tools (a client that does not refresh its tool list needs --toolsets all)"
     elif not any(toolset_tools(n, state.options.read_only) for n in names):
         note = f"{wanted} has no tools in this version" + (" of a read-only server" if state.options.read_only else "")
     else:
@@ -133,7 +130,7 @@ def add_toolsets_tool(server: MCPServer[Any], state: ServerState) -> None:
         title=TITLE,
         description=describe(state),
         annotations=annotations,
-        icons=toolset_icons("core"),
+        icons=toolset_icons("core") if state.options.output_schemas else None,
     )
     compact_tools(server, [NAME])
 
