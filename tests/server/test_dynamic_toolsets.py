@@ -128,3 +128,11 @@ async def test_every_tool_has_a_title_and_an_icon_outside_the_model_facing_part(
         assert icons["snapshot"] == icons["tune_image"] != icons["list_recordings"] != icons["login"]
         assert mcp.server_info is not None and mcp.server_info.icons
         assert mcp.server_info.icons[0].src.startswith("data:image/svg+xml,")
+
+
+async def test_no_output_schemas_covers_the_toolsets_tool_and_what_it_loads(connect):
+    async with connect(dynamic(output_schemas=False)) as mcp:
+        await mcp.call_tool("toolsets", {"action": "enable", "name": "image"})
+        tools = (await mcp.list_tools()).tools
+        assert {"toolsets", "tune_image"} <= {t.name for t in tools}
+        assert all(t.output_schema is None and not t.icons for t in tools)

@@ -1,6 +1,7 @@
 """Dynamic toolsets: a small default tool list, and the ``toolsets`` tool that loads the rest on request.
 
-``recamera-mcp serve`` starts with the core toolset plus ``toolsets(action="list"|"enable", name=...)``. Enabling a
+``recamera-mcp serve`` starts with the default toolsets (core, image, recording) plus ``toolsets(action="list"|
+"enable", name=...)`` (``--toolsets`` picks another start, ``--no-dynamic-toolsets`` leaves it out). Enabling a
 toolset registers its tools (those of the registry at that moment, minus the writing ones on a ``--read-only``
 server) and tells the client with ``notifications/tools/list_changed``: on a handshake-era session over the
 session itself, on a 2026 session through the ``subscriptions/listen`` streams. Loaded toolsets stay loaded for
@@ -131,6 +132,7 @@ def add_toolsets_tool(server: MCPServer[Any], state: ServerState) -> None:
         description=describe(state),
         annotations=annotations,
         icons=toolset_icons("core") if state.options.output_schemas else None,
+        structured_output=None if state.options.output_schemas else False,
     )
     compact_tools(server, [NAME])
 
