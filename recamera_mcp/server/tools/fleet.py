@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Annotated, Any, Literal
 
@@ -21,10 +22,12 @@ Action = Literal["status", "update_config", "diagnose"]
 
 async def _status(state: ServerState, host: str) -> FleetRow:
     client = await state.sessions.client(host)
-    status = await client.system.status()
-    storage = await client.storage.status()
-    inference = await client.inference.state()
-    recording = await client.config.get(ConfigArea.RECORD_GLOBAL)
+    status, storage, inference, recording = await asyncio.gather(
+        client.system.status(),
+        client.storage.status(),
+        client.inference.state(),
+        client.config.get(ConfigArea.RECORD_GLOBAL),
+    )
     slot = storage.selected()
     return FleetRow(
         host=status.host,
