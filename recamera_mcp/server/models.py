@@ -55,6 +55,7 @@ class UpdateOutput(BaseModel):
         default_factory=list, description="Fields the device changed on its own as a result of the write"
     )
     unchanged_fields: int = Field(description="Fields of the object left as they were")
+    body: dict[str, Any] | None = Field(None, description="Dry run: the whole object the write would send")
     note: str | None = None
 
 

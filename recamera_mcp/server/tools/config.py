@@ -29,6 +29,7 @@ def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
         changes=result.changes,
         other_changes=result.other_changes,
         unchanged_fields=result.unchanged_fields,
+        body=result.body,
         note=None
         if result.written or result.dry_run
         else "nothing to change: the device already has these values, so no write was sent",
