@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from recamera_mcp.client._errors import NotSupported
+from recamera_mcp.client._errors import NotSupported, ReCameraError
 from recamera_mcp.client._funnel import DEFAULT_USERNAME, Funnel
 from recamera_mcp.client._models import FieldChange, Revert
 from recamera_mcp.client.config import ConfigAPI
@@ -83,5 +83,7 @@ class ReCameraClient(Funnel):
             return result.changes
         if step.op == "image.tune":
             tuned = await self.image.tune(args["scene"], expect=step.expect, **args["groups"])
+            if not tuned.ok:
+                raise ReCameraError(f"{self.address.key}: putting the image values back failed: {tuned.summary()}")
             return tuned.changes
         raise NotSupported(f"cannot revert a {step.op} change", "put the values back by hand")

@@ -72,3 +72,15 @@ class ApiOutput(BaseModel):
     status: int
     body: Any = Field(description="Parsed JSON (secrets masked) or a short text excerpt")
     update: UpdateOutput | None = Field(None, description="For config writes: the read-before-write diff")
+
+
+class UndoneChange(BaseModel):
+    tool: str = Field(description="The tool whose write was undone")
+    target: str = Field(description="What it had written: config area or path, or image profile")
+    changes: list[FieldChange] = Field(description="Each field put back: before = the undone value, after = now")
+
+
+class UndoOutput(BaseModel):
+    host: str
+    undone: list[UndoneChange] = Field(description="Newest first")
+    remaining: int = Field(description="Older changes that can still be undone")

@@ -1,7 +1,8 @@
 """What the server holds for its lifetime, and how a tool reaches it.
 
 :class:`ServerState` is built by ``create_server`` and handed to every tool by the lifespan: the options it was
-started with, the camera sessions, the outstanding confirmation tokens and the warm RTSP readers. Resources and
+started with, the camera sessions, the outstanding confirmation tokens, the warm RTSP readers and the recorded
+changes (for undo). Resources and
 completions, which the SDK calls without a request context, close over the same object.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 
+from recamera_mcp.server.changes import ChangeLog
 from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.server.sessions import SessionRegistry
 from recamera_mcp.server.tokens import DEFAULT_TTL_S, ConfirmStore
@@ -42,6 +44,9 @@ class ServerState:
     confirmations: ConfirmStore
     warm_readers: WarmReaders = field(default_factory=WarmReaders)
     """RTSP captures kept open by ``snapshot(keep_warm=True)``, closed at shutdown."""
+    changes: ChangeLog = field(default_factory=ChangeLog)
+    """What puts back each write a tool made, per camera (``server/changes.py``): every writing tool records its
+    client result's ``revert`` here; ``undo_last_change`` runs them back."""
 
 
 def server_state(ctx: Context[Any, Any]) -> ServerState:

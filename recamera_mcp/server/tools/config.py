@@ -67,4 +67,5 @@ async def update_config(
     with tool_errors(f"update_config({area}) on {host}"):
         client = await server_state(ctx).sessions.client(host)
         result = await client.config.update(area, changes, dry_run=dry_run, reveal_secrets=reveal_secrets)
+        server_state(ctx).changes.record(client.address.key, "update_config", result.revert)
         return shape_update(client.address.key, area.value, result)
