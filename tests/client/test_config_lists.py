@@ -14,7 +14,7 @@ RULE = {
     "sID": "door",
     "iDebounceTimes": 5,
     "lConfidenceFilter": [0.7, 1.0],
-    "lClassFilter": [0],
+    "lClassFilter": ["person"],
     "lRegionFilter": [{"lPolygon": [[0, 0], [0.5, 0], [0.5, 0.5]]}],
 }
 
@@ -31,18 +31,18 @@ async def test_a_partial_rule_keeps_every_field_it_omits(camera, make_client):
     sID lost). Now the item merges into the rule it names."""
     cam = await seed_rule(camera, make_client)
     result = await cam.config.update(
-        ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "door", "lClassFilter": [2]}]}
+        ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "door", "lClassFilter": ["car"]}]}
     )
-    assert camera.camera.config(TRIGGERS)["lInferenceSet"] == [{**RULE, "lClassFilter": [2]}]
+    assert camera.camera.config(TRIGGERS)["lInferenceSet"] == [{**RULE, "lClassFilter": ["car"]}]
     assert [(c.field, c.before, c.after, c.kept) for c in result.changes] == [
-        ("lInferenceSet[sID=door].lClassFilter", [0], [2], True)
+        ("lInferenceSet[sID=door].lClassFilter", ["person"], ["car"], True)
     ]
     assert result.other_changes == []
 
 
 async def test_items_are_added_and_removed_explicitly(camera, make_client):
     cam = await seed_rule(camera, make_client)
-    new = {**RULE, "sID": "yard", "lClassFilter": [1]}
+    new = {**RULE, "sID": "yard", "lClassFilter": ["dog"]}
     added = await cam.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [new]})
     assert [r["sID"] for r in camera.camera.config(TRIGGERS)["lInferenceSet"]] == ["door", "yard"]
     assert [(c.field, c.before, c.kept) for c in added.changes] == [("lInferenceSet[sID=yard]", None, True)]
