@@ -6,8 +6,10 @@ edit-mode sequence done right.
 The device's sequence (``recamera-api-fields.md`` §2.4): ``PUT /image/0/scene {"iProfile": N}`` enters edit mode
 for profile N (0 general, 1 day, 2 night), the per-profile PUTs replace WHOLE sub-objects, and
 ``PUT /image/0/scene {"iProfile": -1}`` commits and leaves edit mode (without it the changes are dropped after an
-idle timeout). ``POST /image/0/scene-save`` persists on newer firmware (404/501 on older firmware is fine).
-``video-adjustment`` and ``night-to-day`` are not per profile: they are applied and saved at once.
+idle timeout). Saving differs by firmware generation (``_dialect.py``): 2026 firmware saves the edited profile
+with ``POST /image/0/scene-save`` sent **before** the commit (the web UI's order), legacy firmware with the commit
+itself (it answers 404 to scene-save, which is tolerated). ``video-adjustment`` and ``night-to-day`` are not per
+profile: they are applied and saved at once.
 
 :meth:`ImageAPI.tune` validates everything before it writes, always sends the commit once it entered edit mode
 (also when a step failed) and reports the before/after of every field asked for, and of every field of the written
@@ -24,6 +26,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from recamera_mcp.client._dialect import Dialect
 from recamera_mcp.client._errors import Conflict, DeviceApiError, NotSupported, ReCameraError, ValidationError
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._isp import (
@@ -88,7 +91,8 @@ class TuneResult(BaseModel):
         bool, Field(description="True when the commit (iProfile -1) was sent and accepted, so edit mode is over.")
     ] = False
     saved: Annotated[
-        bool | None, Field(description="scene-save answered OK; null when not sent or not supported by the firmware.")
+        bool | None,
+        Field(description="The edited profile was saved (survives a reboot); null when no profile was edited."),
     ] = None
     notes: list[str] = []
     revert: Annotated[Revert | None, Field(exclude=True, repr=False)] = None
@@ -210,6 +214,7 @@ async def _tune(
     needed = [w for w in writes if any(differs(w.before.get(k, None), v) for k, v in w.asked.items())]
     per_profile = [w for w in needed if w.spec.per_profile]
     direct = [w for w in needed if not w.spec.per_profile]
+    dialect = await client.dialect() if per_profile else Dialect.CURRENT  # how edited profiles are saved
 
     async def send(method: str, path: str, body: Any, label: str) -> None:
         result.steps.append(label)
@@ -229,15 +234,21 @@ async def _tune(
         log.warning("image tuning on %s: %s failed: %s", client.address.key, result.failed_step, exc)
     finally:
         if result.entered_edit_mode:
-            await _commit(client, result, profile)
+            await _commit(client, result, profile, dialect)
     await _read_back(client, result, writes, profile)
     if not needed:
         result.notes.append("the device already had these values: nothing was written")
     return result
 
 
-async def _commit(client: Funnel, result: TuneResult, profile: int) -> None:
-    """Leave edit mode (commit), then persist with scene-save (404/501 from older firmware is fine)."""
+async def _commit(client: Funnel, result: TuneResult, profile: int, dialect: Dialect) -> None:
+    """Persist, then leave edit mode. 2026 firmware persists the profile with ``POST scene-save`` while it is still
+    being edited (the web UI's order; after the commit it would save nothing), legacy firmware with the commit
+    itself (its 404 to scene-save is tolerated too, should the version mislead). The commit
+    ``PUT scene {"iProfile": -1}`` is always sent; after a failed step nothing is saved."""
+    no_save = False
+    if dialect == Dialect.CURRENT and result.failed_step is None:
+        no_save = await _save(client, result)
     result.steps.append(f"PUT {SCENE_PATH} -1")
     try:
         await client.send_json("PUT", SCENE_PATH, {"iProfile": -1})
@@ -247,23 +258,31 @@ async def _commit(client: Funnel, result: TuneResult, profile: int) -> None:
             result.failed_step, result.error = result.steps[-1], str(exc)
         else:
             result.notes.append(f"the commit failed too: {exc}")
+        result.saved = False if result.saved is None else result.saved
         log.error("image tuning on %s: commit of profile %d failed: %s", client.address.key, profile, exc)
         return
+    if result.failed_step is not None:
+        result.notes.append("nothing was saved after the failed step: the values written are live until a reboot")
+    elif dialect == Dialect.LEGACY or no_save:
+        result.saved = True  # legacy firmware saves with the commit
+
+
+async def _save(client: Funnel, result: TuneResult) -> bool:
+    """``POST scene-save`` in edit mode; True when the firmware has none (404/501: the commit saves)."""
     result.steps.append(f"POST {SAVE_PATH}")
     try:
         await client.send_json("POST", SAVE_PATH, {})
         result.saved = True
-    except NotSupported:
-        result.notes.append("this firmware has no scene-save (the commit alone applies the values)")
-    except DeviceApiError as exc:
-        if exc.status_code != 404:
-            result.saved = False
-            result.notes.append(f"scene-save failed: {exc}")
-        else:
-            result.notes.append("this firmware has no scene-save (the commit alone applies the values)")
+    except (NotSupported, DeviceApiError) as exc:
+        if isinstance(exc, NotSupported) or exc.status_code == 404:
+            result.notes.append("this firmware has no scene-save: the commit saves the values")
+            return True
+        result.saved = False
+        result.notes.append(f"scene-save failed, so the values are live but not saved (a reboot undoes them): {exc}")
     except ReCameraError as exc:
         result.saved = False
-        result.notes.append(f"scene-save failed: {exc}")
+        result.notes.append(f"scene-save failed, so the values are live but not saved (a reboot undoes them): {exc}")
+    return False
 
 
 async def _read_back(client: Funnel, result: TuneResult, writes: list[_Write], profile: int) -> None:
