@@ -55,11 +55,12 @@ async def update_config(
         dict[str, Any],
         Field(
             description='Only the fields to change, nested as the device nests them, e.g. {"dIpv4": '
-            '{"sV4Method": "dhcp"}}. A masked value (********) keeps the device\'s secret.'
+            '{"sV4Method": "dhcp"}}. List items by sID/id: partial items merge, {"sID": x, "_remove": true} '
+            "removes. A masked value (********) keeps the device's secret."
         ),
     ],
     ctx: Context[Any, Any],
-    dry_run: Annotated[bool, Field(description="Preview only, no write")] = False,
+    dry_run: Annotated[bool, Field(description="Preview only: the fields and the whole body, no write")] = False,
     reveal_secrets: Reveal = False,
 ) -> UpdateOutput:
     """Change only the given fields: reads the whole object, merges, writes it back whole (a partial write
