@@ -123,3 +123,31 @@ def test_scalar_lists_are_replaced_and_the_rule_is_declared_or_found():
     assert merged["lPairs"] == [{"k": 1}, {"k": 2}] and [p.field for p in planned] == ["lPairs[k=2]"]
     merged, _ = plan_changes(current, {"lPairs": [{"k": 2}]})
     assert merged["lPairs"] == [{"k": 2}], "no identity field: by position"
+
+
+async def test_revert_puts_list_items_back(camera, make_client):
+    cam = await seed_rule(camera, make_client)
+    original = camera.camera.config(TRIGGERS)
+    square = [[0, 0], [1, 0], [1, 1], [0, 1]]
+    change = {
+        "lInferenceSet": [
+            {"sID": "door", "iDebounceTimes": 8, "lRegionFilter": [{"lPolygon": square}, {"lPolygon": square}]}
+        ]
+    }
+    result = await cam.config.update(ConfigArea.RECORD_TRIGGERS, change)
+    assert result.revert is not None and "lInferenceSet[sID=door].lRegionFilter[1]" in result.revert.fields
+    await cam.revert(result.revert)
+    assert camera.camera.config(TRIGGERS) == original, "a merged region back, the added one gone, the rule as before"
+    two = [{}, {"lPolygon": square}]
+    await cam.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "door", "lRegionFilter": two}]})
+    removed = await cam.config.update(
+        ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "door", "lRegionFilter": [{"_remove": True}]}]}
+    )
+    assert camera.camera.config(TRIGGERS)["lInferenceSet"][0]["lRegionFilter"] == [{"lPolygon": square}]
+    await cam.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "door", "iDebounceTimes": 1}]})
+    assert removed.revert is not None
+    await cam.revert(removed.revert)  # another field moved on meanwhile: only the region is checked and restored
+    rule = camera.camera.config(TRIGGERS)["lInferenceSet"][0]
+    assert rule["lRegionFilter"] == [{"lPolygon": square}, *RULE["lRegionFilter"]], "back, at the end of the list"
+    assert rule["iDebounceTimes"] == 1
+    assert "revert" not in result.model_dump() and "revert=" not in repr(result), "before-values stay out of dumps"
