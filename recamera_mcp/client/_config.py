@@ -217,7 +217,7 @@ class WritePlan:
             path, last = p.path, p.path[-1]
             if isinstance(last, Pos) and now is ABSENT:
                 # a removed item by position comes back at the end (nothing to check: positions moved up)
-                items = value_at(after, path[:-1])
+                items = value_at(after, path[:-1], after=True)
                 appended[path[:-1]] = appended.get(path[:-1], len(items) if isinstance(items, list) else 0) + 1
                 undo.append(((*path[:-1], Pos(last.index, appended[path[:-1]] - 1)), p.before))
                 continue

@@ -174,10 +174,10 @@ class _Planner:
         nulling = value is None and (now is None or isinstance(now, dict))  # null switches an object off
         if nulling or _type_ok(expected, value):
             return
-        dotted = display(here)
-        secret = is_secret_field(shape(here), self.secrets)
-        shown = "" if secret else f" ({mask_value(dotted, value, self.secrets)!r})"
-        current = "a secret" if secret else repr(mask_value(dotted, now, self.secrets))
+        dotted, form = display(here), shape(here)
+        secret = is_secret_field(form, self.secrets)
+        shown = "" if secret else f" ({mask_value(form, value, self.secrets)!r})"
+        current = "a secret" if secret else repr(mask_value(form, now, self.secrets))
         raise ValidationError(
             f"field {dotted!r} must be {expected}, got {json_type(value)}{shown}",
             f"the device's current value is {current}; send a value of the same type",
@@ -212,8 +212,9 @@ class _Planner:
                         field=f"{where}[{n}].{name}",
                     )
                 ident = item[name]
-                if not isinstance(ident, str | int) or isinstance(ident, bool) or ident in seen:
-                    problem = "is used twice in the change" if ident in seen else "is not a name (text or number)"
+                named = isinstance(ident, str | int) and not isinstance(ident, bool)
+                if not named or ident in seen:
+                    problem = "is used twice in the change" if named else "is not a name (text or number)"
                     raise ValidationError(
                         f"{where}[{n}].{name} {ident!r} {problem}", f"give each item its own {name}, once",
                         field=f"{where}[{n}].{name}",

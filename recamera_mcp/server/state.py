@@ -2,8 +2,8 @@
 
 :class:`ServerState` is built by ``create_server`` and handed to every tool by the lifespan: the options it was
 started with, the camera sessions, the outstanding confirmation tokens, the warm RTSP readers and the recorded
-changes (for undo). Resources and
-completions, which the SDK calls without a request context, close over the same object.
+changes (for undo). Resources and completions, which the SDK calls without a request context, close over the same
+object.
 """
 
 from __future__ import annotations

@@ -151,3 +151,10 @@ async def test_revert_puts_list_items_back(camera, make_client):
     assert rule["lRegionFilter"] == [{"lPolygon": square}, *RULE["lRegionFilter"]], "back, at the end of the list"
     assert rule["iDebounceTimes"] == 1
     assert "revert" not in result.model_dump() and "revert=" not in repr(result), "before-values stay out of dumps"
+
+
+def test_an_identity_that_is_no_name_is_refused():
+    current = {"lInferenceSet": [{"sID": "a", "iDebounceTimes": 1}]}
+    for ident in (["a"], True, None):
+        with pytest.raises(ValidationError, match="not a name"):
+            plan_changes(current, {"lInferenceSet": [{"sID": ident, "iDebounceTimes": 2}]})
