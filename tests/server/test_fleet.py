@@ -82,3 +82,14 @@ async def test_fleet_diagnose_summarises_each_camera(connect, make_camera):
     rows: dict[str, Any] = {r["host"]: r["data"] for r in out["results"]}
     assert "recording is off" in rows[off.address]["top"]
     assert rows[off.address]["critical"] > rows[healthy.address]["critical"]
+
+
+async def test_a_fleet_change_can_be_undone_per_camera(connect, make_camera):
+    cameras = [make_camera(), make_camera()]
+    before = [c.camera.config("/system/time")["sTimezone"] for c in cameras]
+    async with connect() as mcp:
+        await call_ok(mcp, "fleet", action="update_config", hosts=[c.address for c in cameras], area="time",
+                      changes={"sTimezone": "Europe/Berlin"})  # fmt: skip
+        await call_ok(mcp, "undo_last_change", host=cameras[0].address)
+    assert cameras[0].camera.config("/system/time")["sTimezone"] == before[0]
+    assert cameras[1].camera.config("/system/time")["sTimezone"] == "Europe/Berlin"

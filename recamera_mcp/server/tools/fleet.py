@@ -46,6 +46,7 @@ async def _status(state: ServerState, host: str) -> FleetRow:
 async def _update(state: ServerState, host: str, area: ConfigArea, changes: dict[str, Any], dry_run: bool) -> FleetRow:
     client = await state.sessions.client(host)
     result = await client.config.update(area, changes, dry_run=dry_run)
+    state.changes.record(client.address.key, "fleet", result.revert)  # undo_last_change works per camera
     data = {"changes": [c.model_dump() for c in result.changes]}
     lost = [c.field for c in result.changes if c.kept is False and not dry_run]
     if lost:
