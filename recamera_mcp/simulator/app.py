@@ -1,8 +1,10 @@
 """``create_app(state)``: one simulated camera as an ASGI app (Starlette), strict like the device.
 
 Around the route table sits :class:`DeviceGate`, a plain ASGI middleware that, for every request: enforces the
-body size limit, applies the fault switches, checks the token cookie (401 ``{"code": 401, ...}`` when missing,
-expired, forged or revoked) and logs method, path, body keys and status in ``state.log``.
+body size limit, answers nginx's 307 between the HTTP and HTTPS ports (see ``routes/secure.py``), applies the
+fault switches, checks the token cookie (401 ``{"code": 401, ...}`` when missing, expired, forged or revoked; only
+the ``Cookie`` header counts, a ``?token=`` query never does) and logs method, path, body keys and status in
+``state.log``.
 
 ``/__sim__/...`` is the simulator's own control surface (faults, request log); it is not part of the device.
 """
@@ -28,6 +30,7 @@ from recamera_mcp.simulator import routes
 from recamera_mcp.simulator.errors import SimError
 from recamera_mcp.simulator.routes.auth import PASSWORD_CHANGE_PATHS
 from recamera_mcp.simulator.routes.common import CGI_BASE, device_of, error_response, parse_json
+from recamera_mcp.simulator.routes.secure import redirect_location
 from recamera_mcp.simulator.state import DeviceState, LoggedRequest
 
 log = logging.getLogger(__name__)
@@ -87,7 +90,11 @@ class DeviceGate:
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         rel, needs_token = self._classify(scope["path"])
-        problem = self._auth_problem(rel, scope["headers"]) if needs_token else None
+        location = redirect_location(self.state, scope)
+        if location is not None:
+            problem: tuple[int, str] | None = (307, "Temporary Redirect")
+        else:
+            problem = self._auth_problem(rel, scope["headers"]) if needs_token else None
         self._log(scope, rel, None, 101 if problem is None else problem[0])
         if problem is None:
             await self.app(scope, receive, send)
@@ -96,13 +103,10 @@ class DeviceGate:
         status, message = problem
         if "websocket.http.response" in scope.get("extensions", {}):
             body = _json_bytes({"code": status, "message": message})
-            await send(
-                {
-                    "type": "websocket.http.response.start",
-                    "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-                }
-            )
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            if location is not None:
+                headers.append((b"location", location.encode("latin-1")))
+            await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
             await send({"type": "websocket.http.response.body", "body": body})
         else:
             await send({"type": "websocket.close", "code": 4000 + status})
@@ -128,6 +132,11 @@ class DeviceGate:
             more = incoming.get("more_body", False)
         body = b"".join(chunks)
         parsed = self._parse(body)
+        location = redirect_location(self.state, scope)
+        if location is not None:  # nginx: return 307 to the other port, before anything else
+            self._log(scope, rel, parsed, 307)
+            await self._reply(send, 307, {"code": 307, "message": "Temporary Redirect"}, location)
+            return
 
         if faults.latency_s > 0:
             await asyncio.sleep(faults.latency_s)
@@ -222,15 +231,12 @@ class DeviceGate:
         )
 
     @staticmethod
-    async def _reply(send: Send, status: int, payload: Any) -> None:
+    async def _reply(send: Send, status: int, payload: Any, location: str | None = None) -> None:
         body = _json_bytes(payload)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if location is not None:
+            headers.append((b"location", location.encode("latin-1")))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
@@ -331,4 +337,5 @@ def create_app(state: DeviceState) -> ASGIApp:
         exception_handlers={HTTPException: _http_error, SimError: _sim_error, Exception: _crash},
     )
     app.state.device = state
+    state.boot_actions = tuple(routes.boot_actions())
     return DeviceGate(app, state)

@@ -44,3 +44,17 @@ class SimSettings:
     """Largest file a resumable upload (model, firmware, config) may announce ("Insufficient disk space")."""
     config_export_ttl_s: float = 60.0
     """How long ``/download/config.tar`` stays after ``GET /config/export`` (the device deletes it after 60 s)."""
+
+    # ---- live streams and life-cycle (sim-lifecycle)
+    capture_s: float = 0.8
+    """How long a JPG or RAW ``/record/capture`` takes from start to COMPLETED (an MP4 takes its length)."""
+    install_s: float = 30.0
+    """How long the camera stays down installing a firmware once its download (or upload) reached ``success``."""
+    firmware_success_s: float = 2.0
+    """How long the progress shows ``success`` before the camera goes down to install (one web-UI poll)."""
+    https_port: int = 0
+    """HTTPS port (the device's is 443); 0 picks a free port when the camera is added and stores it back."""
+    notify_retry_s: float = 2.0
+    """How long the notify service waits before it retries an MQTT broker or HTTP endpoint that failed."""
+    notify_timeout_s: float = 3.0
+    """Connect and request timeout of one MQTT connection or HTTP POST of the notify service."""

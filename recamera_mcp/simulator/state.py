@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -66,7 +67,20 @@ class DeviceState:
     boot_time: float = field(default_factory=time.time)
     reboot_hook: Callable[[float], None] | None = None
     """Set by the fleet: takes the seconds to stay down."""
+    host: str = "127.0.0.1"
+    """The camera's address (set by the fleet): its certificate names it."""
+    http_port: int = 0
+    """The camera's HTTP port (set by the fleet): where the HTTPS port redirects to while HTTPS is off."""
+    boots: int = 0
+    """How many times the camera came back from a reboot (see :meth:`booted`)."""
+    boot_actions: tuple[Callable[[DeviceState], None], ...] = ()
+    """Run by :meth:`booted`, one per area (``ON_BOOT`` in the route modules; set by ``create_app``)."""
+    https_hook: Callable[[], Awaitable[None]] | None = None
+    """Set by the fleet: bring the HTTPS listener in line with ``/system/secure`` (see ``routes/secure.py``)."""
     lock: threading.RLock = field(default_factory=threading.RLock)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    """Background work of the areas (a capture, a firmware download, the notify publisher): the fleet cancels
+    every one when the camera goes down. Start them with :meth:`spawn`."""
 
     def __post_init__(self) -> None:
         self.auth = AuthState(self.settings, index=self.index)
@@ -90,6 +104,20 @@ class DeviceState:
             value: T = self.extras[name]
             return value
 
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run ``work`` on the running event loop until it ends or the camera goes down."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def cancel_tasks(self) -> None:
+        """Cancel every background task (the camera goes down) and wait for them to finish."""
+        tasks = [task for task in self.tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     # ---- request log ---------------------------------------------------------------------------------------
     def calls(self) -> list[tuple[str, str]]:
         """``(method, path)`` of every logged request, oldest first."""
@@ -112,7 +140,21 @@ class DeviceState:
         self.auth.expire_all()
 
     def reboot(self, seconds: float | None = None) -> None:
-        """Go down (connection refused) for ``seconds``, then come back with every session invalidated."""
-        self.auth.revoke_all()
+        """Go down (connection refused) for ``seconds``, then come back with every session invalidated.
+
+        Without a fleet (an app used in-process) the camera never goes down: it "boots" at once."""
         if self.reboot_hook is not None:
             self.reboot_hook(self.settings.reboot_s if seconds is None else seconds)
+        else:
+            self.booted()
+
+    def booted(self) -> None:
+        """The camera comes back from a reboot: every session invalidated, a new boot time, then each area's boot
+        action (a config import or a firmware install takes effect, ...). The fleet calls it right before the
+        camera answers again."""
+        with self.lock:
+            self.auth.revoke_all()
+            self.boots += 1
+            self.boot_time = time.time()
+            for action in self.boot_actions:
+                action(self)

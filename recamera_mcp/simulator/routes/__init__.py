@@ -6,7 +6,11 @@ Each area module may define:
 - ``RAW_ROUTES``: routes on raw paths (``/storage/relay/...``, ``/ws/...``, ``/api/v1/...``);
 - ``HOOKS``: :class:`~recamera_mcp.simulator.routes.config.ConfigHooks` by config path;
 - ``FAULTS``: named area faults (``isp_timeout``, ``relay_expire``) callable with the device state;
-- ``PUBLIC_PATHS``: CGI paths served without a token.
+- ``PUBLIC_PATHS``: CGI paths served without a token;
+- ``ON_BOOT``: callables ``(state)`` run when the camera comes back from a reboot, before it answers
+  (:meth:`~recamera_mcp.simulator.state.DeviceState.booted`);
+- ``SERVICES``: :class:`~recamera_mcp.simulator.routes.common.Service` objects, background services that run
+  while the camera is up (started and stopped by the fleet).
 
 Explicit routes come before the generic config routes, so an area can take over a config path.
 """
@@ -21,22 +25,27 @@ from starlette.routing import BaseRoute
 
 from recamera_mcp.simulator.routes import (
     auth,
+    capture,
     firmware,
     image,
     inference,
     models,
     network,
+    notify,
     recording,
+    secure,
     storage,
     streams,
     system,
     video,
 )
+from recamera_mcp.simulator.routes.common import Service
 from recamera_mcp.simulator.routes.config import ConfigHooks, config_routes
 from recamera_mcp.simulator.state import DeviceState
 
 AREA_MODULES: tuple[ModuleType, ...] = (
     auth, system, video, streams, models, inference, firmware, network, image, recording, storage,
+    capture, notify, secure,
 )  # fmt: skip
 
 
@@ -72,3 +81,11 @@ def area_faults() -> dict[str, Callable[[DeviceState], None]]:
 
 def public_paths() -> frozenset[str]:
     return frozenset(_collect("PUBLIC_PATHS"))
+
+
+def boot_actions() -> list[Callable[[DeviceState], None]]:
+    return _collect("ON_BOOT")
+
+
+def services() -> list[Service]:
+    return _collect("SERVICES")
