@@ -37,6 +37,7 @@ from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secr
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
+from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadResult, UploadSession
 from recamera_mcp.client.config import ConfigAPI
 from recamera_mcp.client.image import (
     GROUPS,
@@ -60,6 +61,7 @@ from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
 
 __all__ = [
     "CGI_PREFIX",
+    "CHUNK_SIZE",
     "CONFIG_AREAS",
     "DEFAULT_USERNAME",
     "GROUPS",
@@ -104,6 +106,7 @@ __all__ = [
     "RecordingList",
     "RecordingStatus",
     "ResetResult",
+    "ResumableUpload",
     "RuleInfo",
     "Slot",
     "StorageAPI",
@@ -118,6 +121,9 @@ __all__ = [
     "TokenRejected",
     "TriggerResult",
     "TuneResult",
+    "UploadProgress",
+    "UploadResult",
+    "UploadSession",
     "ValidationError",
     "VideoAdjustment",
     "WhiteBalance",

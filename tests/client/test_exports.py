@@ -29,6 +29,8 @@ EXPECTED = {
     "TokenRejected", "TriggerResult", "TuneResult", "ValidationError", "VideoAdjustment", "WhiteBalance",
     "WriteResult", "WrongCredentials", "is_secret_field", "mask_secrets", "mask_value", "parse_host",
     "public_key_of", "redact_text",
+    # AI (models, inference, uploads)
+    "CHUNK_SIZE", "ResumableUpload", "UploadProgress", "UploadResult", "UploadSession",
 
 }  # fmt: skip
 
