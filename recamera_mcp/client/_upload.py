@@ -87,11 +87,12 @@ class UploadResult(BaseModel):
     bytes_sent: int
     resumed_from: int = Field(default=0, description="Byte this run started at (> 0: an earlier session was resumed)")
     recoveries: int = Field(default=0, description="Times the upload waited for the camera and asked what it had")
-    restarted: bool = Field(default=False, description="The device had lost the session, so the upload began again at 0")
+    restarted: bool = Field(default=False, description="The device had lost the session: the upload began again at 0")
     confirmed: bool = Field(
-        default=True, description="False when the connection broke during the final step and the device then had no session "
-        "any more (it most likely finished): check the result on the device",
-    )  # fmt: skip
+        default=True,
+        description="False when the connection broke during the final step and the device then had no session any "
+        "more (it most likely finished): check the result on the device",
+    )
     answer: dict[str, Any] = Field(default_factory=dict, description="The device's answer to the final step")
 
 

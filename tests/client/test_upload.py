@@ -65,7 +65,7 @@ async def test_a_whole_model_upload_in_chunks_with_progress(camera, make_client,
 
 
 @pytest.mark.parametrize("fault", ["drop", "5xx"])
-async def test_an_interrupted_upload_resumes_without_resending_acknowledged_chunks(camera, make_client, tmp_path, fault):
+async def test_an_interrupted_upload_resumes_without_resending_acknowledged_bytes(camera, make_client, tmp_path, fault):
     path = model_file(tmp_path)
     size = path.stat().st_size
     cam = make_client(camera)
