@@ -32,6 +32,7 @@ from recamera_mcp.client._errors import (
 )
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
+from recamera_mcp.client._model_info import ListedModel, ModelCategory, ModelInfo
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, WriteResult
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
@@ -53,13 +54,21 @@ from recamera_mcp.client.image import (
     VideoAdjustment,
     WhiteBalance,
 )
-from recamera_mcp.client.inference import InferenceAPI
-from recamera_mcp.client.models import ModelsAPI
+from recamera_mcp.client.inference import InferenceAPI, InferenceResult, firmware_generation
+from recamera_mcp.client.models import InfoWriteResult, ModelDeletePlan, ModelsAPI, ModelUploadResult
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
 from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
 
 __all__ = [
+    "firmware_generation",
+    "InferenceResult",
+    "ModelInfo",
+    "ModelCategory",
+    "ListedModel",
+    "ModelUploadResult",
+    "ModelDeletePlan",
+    "InfoWriteResult",
     "CGI_PREFIX",
     "CHUNK_SIZE",
     "CONFIG_AREAS",

@@ -33,7 +33,7 @@ class ReCameraClient(Funnel):
     @cached_property
     def config(self) -> ConfigAPI:
         """Config objects: read whole, changed by read-modify-write."""
-        return ConfigAPI(self, self.inference.model_category)
+        return ConfigAPI(self, self.inference.model_category, self.inference.model_labels)
 
     @cached_property
     def system(self) -> SystemAPI:
@@ -58,9 +58,9 @@ class ReCameraClient(Funnel):
     @cached_property
     def models(self) -> ModelsAPI:
         """AI models on the camera."""
-        return ModelsAPI(self)
+        return ModelsAPI(self, lambda: self.inference)
 
     @cached_property
     def inference(self) -> InferenceAPI:
         """The inference engine."""
-        return InferenceAPI(self, self.models)
+        return InferenceAPI(self, self.models, self.system)

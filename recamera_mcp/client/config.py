@@ -19,7 +19,8 @@ from recamera_mcp.client._endpoints import AreaSpec, ConfigArea, area_for_path
 from recamera_mcp.client._errors import NotSupported
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._models import WriteResult
-from recamera_mcp.client._validators import check_merged, needs_model_category, raise_first, trigger_region_problems
+from recamera_mcp.client._trigger_rules import trigger_problems
+from recamera_mcp.client._validators import check_merged, needs_model_category, raise_first
 
 __all__ = ["ConfigAPI"]
 
@@ -27,14 +28,17 @@ log = logging.getLogger(__name__)
 
 ModelCategory = Callable[[], Awaitable[str | None]]
 """Reads the category of the model inference uses (``"Detection"``, ``"Classification"``...), None when unknown."""
+ModelLabels = Callable[[], Awaitable[list[str] | None]]
+"""Reads the class labels of the model inference uses, None when unknown."""
 
 
 class ConfigAPI:
     """Read and change the camera's config objects (one per :class:`ConfigArea`, or any endpoint path)."""
 
-    def __init__(self, funnel: Funnel, model_category: ModelCategory) -> None:
+    def __init__(self, funnel: Funnel, model_category: ModelCategory, model_labels: ModelLabels | None = None) -> None:
         self._funnel = funnel
         self._model_category = model_category
+        self._model_labels = model_labels
 
     @staticmethod
     def spec(area: ConfigArea | str) -> AreaSpec:
@@ -77,7 +81,8 @@ class ConfigAPI:
         check_merged(spec, plan.current, plan.merged)  # per-area rules (video, stream, OSD, audio, recording)
         area = area_for_path(spec.path, raw=spec.raw)
         if area is not None and needs_model_category(area, plan.merged):
-            raise_first(area, trigger_region_problems(plan.merged, await self._model_category()))
+            labels = await self._model_labels() if self._model_labels is not None else None
+            raise_first(area, trigger_problems(plan.merged, await self._model_category(), labels))
         if dry_run or not plan.needs_write:
             return plan.preview(dry_run=dry_run)
         await funnel.send_json(spec.write_method, spec.path, plan.merged, params=spec.params, raw=spec.raw)

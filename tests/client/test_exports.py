@@ -30,7 +30,9 @@ EXPECTED = {
     "WriteResult", "WrongCredentials", "is_secret_field", "mask_secrets", "mask_value", "parse_host",
     "public_key_of", "redact_text",
     # AI (models, inference, uploads)
-    "CHUNK_SIZE", "ResumableUpload", "UploadProgress", "UploadResult", "UploadSession",
+    "CHUNK_SIZE", "ResumableUpload", "UploadProgress", "UploadResult", "UploadSession", "InfoWriteResult",
+    "ModelDeletePlan", "ModelUploadResult", "ListedModel", "ModelCategory", "ModelInfo", "InferenceResult",
+    "firmware_generation",
 
 }  # fmt: skip
 

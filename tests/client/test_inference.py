@@ -1,0 +1,76 @@
+"""The inference area against the simulator: configure with read-before-write and the wait for the status, every
+refusal with its reason, the id rule of both firmware generations, and the trigger rules checked against the model."""
+
+from __future__ import annotations
+
+import pytest
+
+from recamera_mcp.client import ConfigArea, ValidationError, firmware_generation
+from recamera_mcp.simulator.routes.ai_state import ai_state
+
+DETECTION = "yolo11n_detection.rknn"
+CLASSIFIER = "mobilenet_cls.rknn"
+
+
+def inference_posts(camera) -> list[str]:
+    return [e.query for e in camera.camera.log if e.call == ("POST", "/model/inference")]
+
+
+def test_the_generation_comes_from_the_firmware_version():
+    assert firmware_generation("V1.0.10") == "legacy" and firmware_generation("1.0.3") == "legacy"
+    assert firmware_generation("V1.1.3") == "2026" and firmware_generation(None) == "2026"
+
+
+async def test_enable_reaches_running_and_disable_reaches_stopped(camera, make_client):
+    cam = make_client(camera)
+    waits: list[str] = []
+
+    async def progress(waited: float, status: str) -> None:
+        waits.append(status)
+
+    on = await cam.inference.configure(True, model=DETECTION, fps=10, progress=progress)
+    assert on.reached and on.status == "running" and on.enabled and on.fps == 10 and on.written
+    assert {c.field for c in on.changes} == {"iEnable", "iFPS"}
+    assert all(status in ("starting", "running") for status in waits)
+    same = await cam.inference.configure(True, model=DETECTION, fps=10)
+    assert not same.written and same.reached, "nothing to change: no write"
+    off = await cam.inference.configure(False)
+    assert off.reached and off.status == "stopped" and not off.enabled
+    assert ai_state(camera.camera).inference["sModel"] == DETECTION, "the model and fps were carried over"
+    assert ai_state(camera.camera).inference["iFPS"] == 10
+
+
+async def test_refusals_say_why_and_send_nothing(camera, make_client):
+    ai_state(camera.camera).models["bare.rknn"] = {}
+    cam = make_client(camera)
+    with pytest.raises(ValidationError, match="no model info") as no_info:
+        await cam.inference.configure(True, model="bare.rknn")
+    assert no_info.value.fix is not None and no_info.value.fix.op == "models.set_info"
+    with pytest.raises(ValidationError, match="has no model 'ghost.rknn'"):
+        await cam.inference.configure(True, model="ghost.rknn")
+    with pytest.raises(ValidationError, match="fps"):
+        await cam.inference.configure(True, fps=500)
+    assert inference_posts(camera) == []
+
+
+async def test_switching_to_a_classifier_reports_the_triggers_it_breaks(camera, make_client):
+    cam = make_client(camera)
+    result = await cam.inference.configure(True, model=CLASSIFIER)
+    assert result.reached
+    assert any("lRegionFilter must be empty" in p for p in result.trigger_problems), result.trigger_problems
+
+
+async def test_class_filters_are_checked_against_the_model_labels(camera, make_client):
+    cam = make_client(camera)
+    with pytest.raises(ValidationError, match="no label 'zebra'"):
+        await cam.config.update(
+            ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "rule-1", "lClassFilter": ["zebra"]}]}
+        )
+    with pytest.raises(ValidationError, match="class id 80"):
+        await cam.config.update(
+            ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "rule-1", "lClassFilter": [80]}]}
+        )
+    ok = await cam.config.update(
+        ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "rule-1", "lClassFilter": ["person"]}]}
+    )
+    assert ok.written
