@@ -5,7 +5,8 @@
         result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
 
 One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.image``, ``cam.storage``,
-``cam.recording``, ``cam.models``, ``cam.inference``. Everything a caller needs is exported here.
+``cam.recording``, ``cam.models``, ``cam.inference``, and the deploy chain ``cam.deploy``. Everything a caller
+needs is exported here.
 """
 
 from __future__ import annotations
@@ -40,6 +41,15 @@ from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
 from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadResult, UploadSession
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.deploy import (
+    DeployAPI,
+    DeployFailed,
+    DeployResult,
+    DeployStage,
+    ModelSource,
+    ResultsCheck,
+    StageProgress,
+)
 from recamera_mcp.client.image import (
     GROUPS,
     SCENES,
@@ -61,6 +71,13 @@ from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
 from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
 
 __all__ = [
+    "StageProgress",
+    "ResultsCheck",
+    "ModelSource",
+    "DeployStage",
+    "DeployResult",
+    "DeployFailed",
+    "DeployAPI",
     "firmware_generation",
     "InferenceResult",
     "ModelInfo",

@@ -14,6 +14,7 @@ from functools import cached_property
 
 from recamera_mcp.client._funnel import DEFAULT_USERNAME, Funnel
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.deploy import DeployAPI
 from recamera_mcp.client.image import ImageAPI
 from recamera_mcp.client.inference import InferenceAPI
 from recamera_mcp.client.models import ModelsAPI
@@ -64,3 +65,8 @@ class ReCameraClient(Funnel):
     def inference(self) -> InferenceAPI:
         """The inference engine."""
         return InferenceAPI(self, self.models, self.system)
+
+    @cached_property
+    def deploy(self) -> DeployAPI:
+        """The deploy chain: model file to running inference."""
+        return DeployAPI(self.models, self.inference)

@@ -110,6 +110,8 @@ class ModelsAPI:
         self._engine = engine
         self._pending: dict[tuple[str, str], UploadSession] = {}
         """Sessions of broken uploads by (file, model name): the next upload of the same file resumes them."""
+        self._uploaded: dict[str, str] = {}
+        """MD5 of each model this client uploaded, by name (a model without info does not tell its MD5)."""
 
     # ---- reading ---------------------------------------------------------------------------------------------
     async def listing(self) -> list[dict[str, Any]]:
@@ -267,7 +269,7 @@ class ModelsAPI:
         size = path.stat().st_size
         if skip_if_present:
             present = next((m for m in await self.models() if m.name == name), None)
-            if present is not None and present.md5sum == md5:
+            if present is not None and md5 in (present.md5sum, self._uploaded.get(name)):
                 return ModelUploadResult(
                     name=name, size=size, md5=md5, skipped=True, listed=True, info=await self.typed_info(name)
                 )
@@ -290,6 +292,7 @@ class ModelsAPI:
                 f"{self._funnel.address.key} accepted {name} but does not list it",
                 "check the camera's free space and its model list",
             )
+        self._uploaded[name] = md5
         stamp = ModelInfo(size=size, md5sum=md5)
         if info is not None:
             stamp = ModelInfo.model_validate({**info.model_dump(exclude_unset=True), "size": size, "md5sum": md5})

@@ -33,6 +33,7 @@ from recamera_mcp.sensecraft.client import (
     DownloadedModel,
     SenseCraftClient,
 )
+from recamera_mcp.sensecraft.source import CloudModelSource
 
 __all__ = [
     "AUTHORIZE_URL",
@@ -43,6 +44,7 @@ __all__ = [
     "CloudError",
     "CloudModel",
     "CloudModelList",
+    "CloudModelSource",
     "CloudProgress",
     "CloudUnreachable",
     "Conversion",

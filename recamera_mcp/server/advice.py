@@ -22,6 +22,9 @@ _TOOLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "image.tune": lambda a: f"tune_image({_args(**a)})",
     "change_password": lambda a: "change_password(new_password=...)",
     "login": lambda a: "login(host, password=...)",
+    "models.set_info": lambda a: f"models({_args(action='set_info', name=a.get('name'))}, info={{category, classes}})",
+    "inference.configure": lambda a: f"configure_inference({_args(**a)})",
+    "sensecraft.convert": lambda a: f"sensecraft_convert({_args(**a)})",
 }
 
 

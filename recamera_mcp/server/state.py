@@ -12,6 +12,7 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 
+from recamera_mcp.server.cloud import CloudAccess
 from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.server.sessions import SessionRegistry
 from recamera_mcp.server.tokens import DEFAULT_TTL_S, ConfirmStore
@@ -42,6 +43,8 @@ class ServerState:
     confirmations: ConfirmStore
     warm_readers: WarmReaders = field(default_factory=WarmReaders)
     """RTSP captures kept open by ``snapshot(keep_warm=True)``, closed at shutdown."""
+    cloud: CloudAccess = field(default_factory=CloudAccess)
+    """The SenseCraft cloud (conversion), built on first use from the configured settings."""
 
 
 def server_state(ctx: Context[Any, Any]) -> ServerState:

@@ -32,7 +32,8 @@ EXPECTED = {
     # AI (models, inference, uploads)
     "CHUNK_SIZE", "ResumableUpload", "UploadProgress", "UploadResult", "UploadSession", "InfoWriteResult",
     "ModelDeletePlan", "ModelUploadResult", "ListedModel", "ModelCategory", "ModelInfo", "InferenceResult",
-    "firmware_generation",
+    "firmware_generation", "DeployAPI", "DeployFailed", "DeployResult", "DeployStage", "ModelSource", "ResultsCheck",
+    "StageProgress",
 
 }  # fmt: skip
 
