@@ -261,6 +261,18 @@ class SenseCraftClient:
             raise CloudError(f"SenseCraft gave no status for model {model_id}", "try again", status=0)
         return model
 
+    async def model(self, model_id: str) -> CloudModel:
+        """A task's status with its name (``train_status`` has no name: the records are searched, 5 pages)."""
+        model = await self.status(model_id)
+        for page in range(1, 6):
+            listed = await self.records(page, 100)
+            found = next((m for m in listed.models if m.model_id == model.model_id), None)
+            if found is not None:
+                return model.model_copy(update={"name": found.name, "file_size": found.file_size})
+            if page * 100 >= listed.total:
+                break
+        return model
+
     async def wait(self, model_id: str, progress: CloudProgress | None = None) -> tuple[CloudModel, float]:
         """Poll ``train_status`` every ``poll_s`` until ``done`` (returned with the seconds waited), ``failed``
         (:class:`ConversionFailed`) or ``timeout_s`` (:class:`ConversionTimeout`). A poll that fails for a moment
@@ -321,7 +333,7 @@ class SenseCraftClient:
         self, model_id: str, dest_dir: str | Path | None = None, progress: CloudProgress | None = None
     ) -> DownloadedModel:
         """Download a converted model (only when its task is ``done``) to ``dest_dir``, MD5-checked."""
-        model = await self.status(model_id)
+        model = await self.model(model_id)
         if model.status != "done":
             raise CloudError(
                 f"model {model_id} is not converted yet (status {model.status})",

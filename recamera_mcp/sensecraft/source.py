@@ -61,7 +61,7 @@ class CloudModelSource:
 
     async def rknn_from_cloud(self, model_id: str, progress: StageProgress) -> tuple[Path, str, bool]:
         key = f"cloud:{model_id}"
-        model = await self.cloud.status(model_id)
+        model = await self.cloud.model(model_id)
         name = model.name or f"sensecraft_{model_id}"
         reused = self._reusable(key)
         if reused is not None:

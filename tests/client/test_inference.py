@@ -7,6 +7,7 @@ import pytest
 
 from recamera_mcp.client import ConfigArea, ValidationError, firmware_generation
 from recamera_mcp.simulator.routes.ai_state import ai_state
+from recamera_mcp.simulator.routes.diagnosis import fail_inference
 
 DETECTION = "yolo11n_detection.rknn"
 CLASSIFIER = "mobilenet_cls.rknn"
@@ -74,3 +75,31 @@ async def test_class_filters_are_checked_against_the_model_labels(camera, make_c
         ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "rule-1", "lClassFilter": ["person"]}]}
     )
     assert ok.written
+
+
+@pytest.mark.parametrize(("firmware", "expected"), [("legacy", "id=0"), ("2026", "id=1")])
+async def test_the_id_rule_of_each_firmware_generation(make_camera, make_client, firmware, expected):
+    camera = make_camera(firmware=firmware, inference_start_s=0.2)
+    cam = make_client(camera)
+    result = await cam.inference.configure(True, model=CLASSIFIER)
+    assert result.reached and result.status == "running"
+    assert inference_posts(camera) == [expected], "the device refuses the other generation's id"
+    assert result.id_used == int(expected[-1]) and firmware in result.id_rule
+
+
+async def test_a_start_that_fails_reports_the_error_status(make_camera, make_client):
+    camera = make_camera(inference_start_s=0.2)
+    cam = make_client(camera)
+    fail_inference(camera.camera)  # the simulator's inference_error fault: the next start ends in error
+    result = await cam.inference.configure(True, model=DETECTION)
+    assert not result.reached and result.status == "error"
+    assert result.problem is not None and "could not start" in result.problem
+    again = await cam.inference.configure(True, model=DETECTION)
+    assert again.written and again.reached, "enabling again restarts it"
+
+
+async def test_the_wait_is_bounded(make_camera, make_client):
+    camera = make_camera(inference_start_s=30)
+    cam = make_client(camera)
+    result = await cam.inference.configure(True, model=DETECTION, wait_s=0.3)
+    assert not result.reached and result.status == "starting" and "still not running" in (result.problem or "")

@@ -10,6 +10,8 @@ import pytest
 
 from recamera_mcp.sensecraft import (
     CloudAuthError,
+    CloudError,
+    CloudUnreachable,
     ConversionFailed,
     ConversionTimeout,
     SenseCraftClient,
@@ -109,3 +111,42 @@ async def test_records_status_and_delete(cloud, sim_cloud, tmp_path):
     assert [m.model_id for m in listed.models] == [started.model_id] and listed.models[0].name == "yolo"
     await cloud.delete(started.model_id)
     assert started.model_id not in sim_cloud.cloud.tasks
+
+
+async def test_a_5xx_while_polling_is_retried_and_one_at_create_is_reported(cloud, sim_cloud, tmp_path):
+    task = await cloud.create_task(onnx(tmp_path))
+    sim_cloud.cloud.error_next = 2  # the next two polls answer 503
+    done, _ = await cloud.wait(task.model_id)
+    assert done.status == "done"
+    assert [c[2] for c in sim_cloud.cloud.calls if c[1] == "/v1/api/train_status"][:2] == [503, 503]
+    sim_cloud.cloud.error_next = 1
+    with pytest.raises(CloudError, match="HTTP 503") as failed:
+        await cloud.create_task(onnx(tmp_path))
+    assert "try again" in str(failed.value)
+
+
+async def test_a_download_whose_md5_disagrees_is_fetched_again_and_checked(cloud, sim_cloud, tmp_path):
+    task = await cloud.create_task(onnx(tmp_path))
+    await cloud.wait(task.model_id)
+    sim_cloud.cloud.md5_mismatch_next = 1  # v1 names a wrong md5: the v2 link is used, and its md5 matches
+    saved = await cloud.download(task.model_id, tmp_path)
+    assert saved.md5_checked and Path(saved.path).read_bytes() == rknn_bytes(sim_cloud.cloud.tasks[task.model_id])
+    assert "/v2/api/get_model" in [c[1] for c in sim_cloud.cloud.calls]
+    sim_cloud.cloud.md5_mismatch_next = 2  # both disagree: refused, nothing left behind
+    with pytest.raises(CloudError, match="MD5"):
+        await cloud.download(task.model_id, tmp_path / "second")
+    assert list((tmp_path / "second").iterdir()) == []
+
+
+async def test_a_cloud_that_does_not_answer_in_time_is_reported(sim_cloud, tmp_path):
+    sim_cloud.cloud.latency_s = 2.0
+    async with SenseCraftClient(settings(sim_cloud, request_timeout_s=0.3)) as cloud:
+        with pytest.raises(CloudUnreachable, match="did not answer"):
+            await cloud.records()
+
+
+async def test_a_token_refused_later_is_reported_as_such(cloud, sim_cloud, tmp_path):
+    await cloud.records()
+    sim_cloud.cloud.token_rejected = True
+    with pytest.raises(CloudAuthError, match="invalid or expired"):
+        await cloud.records()

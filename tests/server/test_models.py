@@ -28,7 +28,9 @@ async def test_list_shows_the_active_model_and_inference(connect, camera):
     async with connect() as mcp:
         out = await call_ok(mcp, "models", host=camera.address, action="list")
     listed = {m["name"]: m for m in out["models"]}
-    assert listed[DETECTION]["active"] and listed[DETECTION]["has_info"] and listed[DETECTION]["category"] == "Detection"
+    assert (
+        listed[DETECTION]["active"] and listed[DETECTION]["has_info"] and listed[DETECTION]["category"] == "Detection"
+    )
     assert out["inference"] == {"enabled": False, "status": "stopped", "model": DETECTION}
 
 
