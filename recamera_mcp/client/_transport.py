@@ -320,6 +320,9 @@ class HttpTransport:
                                 )
                     finally:
                         await response.aclose()
+                        # httpx's response and its bound stream refer to each other, so the request (and its body:
+                        # an upload chunk) would live until the cyclic GC ran; break the cycle to free it now
+                        response.stream = httpx.ByteStream(b"")
         except TimeoutError as exc:
             if isinstance(exc, DeviceTimeout):
                 raise
