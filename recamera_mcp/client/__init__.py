@@ -65,12 +65,19 @@ from recamera_mcp.client.image import (
     WhiteBalance,
 )
 from recamera_mcp.client.inference import InferenceAPI, InferenceResult, firmware_generation
-from recamera_mcp.client.models import InfoWriteResult, ModelDeletePlan, ModelsAPI, ModelUploadResult
+from recamera_mcp.client.models import (
+    CameraDownloadResult,
+    InfoWriteResult,
+    ModelDeletePlan,
+    ModelsAPI,
+    ModelUploadResult,
+)
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
 from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
 
 __all__ = [
+    "CameraDownloadResult",
     "StageProgress",
     "ResultsCheck",
     "ModelSource",

@@ -12,15 +12,17 @@ inference area, reached through a callable so the two areas stay a tree.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from recamera_mcp.client._errors import DeviceApiError, Fix, NotSupported, ValidationError
+from recamera_mcp.client._errors import DeviceApiError, DeviceTimeout, Fix, NotSupported, ValidationError
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._model_info import (
     ALGORITHM_PATH,
@@ -38,7 +40,7 @@ from recamera_mcp.client._model_info import (
 from recamera_mcp.client._models import FieldChange
 from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadSession
 
-__all__ = ["InfoWriteResult", "ModelDeletePlan", "ModelUploadResult", "ModelsAPI"]
+__all__ = ["CameraDownloadResult", "InfoWriteResult", "ModelDeletePlan", "ModelUploadResult", "ModelsAPI"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,16 @@ class ModelDeletePlan(BaseModel):
     inference_model: bool = Field(description="Inference is set to this model")
     stops_inference: bool = Field(description="Inference runs with it and is stopped first (force)")
     summary: str
+
+
+class CameraDownloadResult(BaseModel):
+    """A SenseCraft model the camera downloaded itself."""
+
+    task_id: str
+    name: str = Field(description="The model's file name on the camera")
+    status: str = Field(description="completed, failed or error (the device's words)")
+    waited_s: float
+    listed: bool
 
 
 class ModelUploadResult(BaseModel):
@@ -231,6 +243,57 @@ class ModelsAPI:
                 f"{self._funnel.address.key} still lists {plan.name} after deleting it", "try again", status_code=200
             )
         return left
+
+    # ---- the camera's own download from SenseCraft ------------------------------------------------------------
+    async def fetch_from_cloud(
+        self,
+        user_id: str,
+        model_id: str,
+        model_name: str,
+        file_name: str | None = None,
+        *,
+        poll_s: float = 2.0,
+        timeout_s: float = 600.0,
+        progress: Callable[[int, str], Awaitable[None]] | None = None,
+    ) -> CameraDownloadResult:
+        """Have the camera download a SenseCraft model itself (``POST /model/get_model``), polling
+        ``/model/download_status`` every ``poll_s`` until ``completed``, ``failed`` or ``error`` (or
+        ``timeout_s``); then check it is listed. ``progress(percent, status)``."""
+        name = check_model_name(file_name or f"{model_name}.rknn", "file_name")
+        body = {"user_id": user_id, "model_id": model_id, "model_name": model_name, "file_name": name}
+        answer = await self._funnel.send_json("POST", "/model/get_model", body)
+        task_id = answer.get("task_id")
+        if not isinstance(task_id, str | int) or isinstance(task_id, bool) or not str(task_id):
+            raise DeviceApiError(
+                f"{self._funnel.address.key} started no download (no task_id)", "check the firmware", status_code=200
+            )
+        started = time.monotonic()
+        while True:
+            state = await self._funnel.get_object("/model/download_status", params={"task_id": str(task_id)})
+            status = str(state.get("status", "unknown"))[:32].lower()
+            percent = state.get("progress") if isinstance(state.get("progress"), int) else 0
+            waited = time.monotonic() - started
+            if status in ("completed", "failed", "error"):
+                break
+            if waited >= timeout_s:
+                raise DeviceTimeout(
+                    f"{self._funnel.address.key} did not finish downloading {name} within {timeout_s:g} s",
+                    f"it may still finish: ask /model/download_status?task_id={task_id}",
+                )
+            if progress is not None:
+                await progress(int(percent), status)
+            await asyncio.sleep(poll_s)
+        if status != "completed":
+            reason = str(state.get("error") or state.get("message") or "no reason given")[:200]
+            raise DeviceApiError(
+                f"{self._funnel.address.key} could not download SenseCraft model {model_id}: {status} ({reason})",
+                "check that the camera reaches the internet and that the model is converted (status done)",
+                status_code=200,
+            )
+        listed = any(m.name == name for m in await self.models())
+        return CameraDownloadResult(
+            task_id=str(task_id), name=name, status=status, waited_s=round(waited, 1), listed=listed
+        )
 
     # ---- upload ----------------------------------------------------------------------------------------------
     async def upload(

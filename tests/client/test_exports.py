@@ -33,7 +33,7 @@ EXPECTED = {
     "CHUNK_SIZE", "ResumableUpload", "UploadProgress", "UploadResult", "UploadSession", "InfoWriteResult",
     "ModelDeletePlan", "ModelUploadResult", "ListedModel", "ModelCategory", "ModelInfo", "InferenceResult",
     "firmware_generation", "DeployAPI", "DeployFailed", "DeployResult", "DeployStage", "ModelSource", "ResultsCheck",
-    "StageProgress",
+    "StageProgress", "CameraDownloadResult",
 
 }  # fmt: skip
 

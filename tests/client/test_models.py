@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from recamera_mcp.client import DeviceUnreachable, ModelCategory, ModelInfo, ValidationError
+from recamera_mcp.client import DeviceApiError, DeviceUnreachable, ModelCategory, ModelInfo, ValidationError
 from recamera_mcp.simulator.routes.ai_state import ai_state
 
 DETECTION = "yolo11n_detection.rknn"
@@ -106,3 +106,35 @@ async def test_a_broken_upload_resumes_on_the_next_call(camera, make_client, tmp
     camera.camera.faults.drop_next = 0
     result = await cam.models.upload(path)
     assert result.resumed_from == 2 * 512 * 1024 and result.bytes_sent == path.stat().st_size - result.resumed_from
+
+
+async def test_the_camera_downloads_a_converted_cloud_model_itself(make_camera, make_client, sim_cloud, tmp_path):
+    from recamera_mcp.sensecraft import SenseCraftClient, SenseCraftSettings
+
+    camera = make_camera(cloud_url=sim_cloud.url)
+    env = {"SENSECRAFT_API_URL": sim_cloud.url, "SENSECRAFT_TOKEN": "sensecraft-sim-token"}
+    async with SenseCraftClient(SenseCraftSettings.load(env, {"poll_s": 0.05})) as cloud:
+        onnx = tmp_path / "door.onnx"
+        onnx.write_bytes(b"\x08\x07" + bytes(300))
+        task = await cloud.create_task(onnx)
+        await cloud.wait(task.model_id)
+        user_id = await cloud.user_id()
+    cam = make_client(camera)
+    seen: list[str] = []
+
+    async def progress(percent: int, status: str) -> None:
+        seen.append(status)
+
+    done = await cam.models.fetch_from_cloud(user_id, task.model_id, "door", poll_s=0.05, progress=progress)
+    assert done.status == "completed" and done.listed and done.name == "door.rknn"
+    assert "door.rknn" in ai_state(camera.camera).models
+    with pytest.raises(DeviceApiError, match="could not download"):
+        await cam.models.fetch_from_cloud(user_id, "999999", "ghost", poll_s=0.05)
+
+
+async def test_a_camera_without_the_cloud_reports_the_failed_download(camera, make_client):
+    cam = make_client(camera)
+    with pytest.raises(DeviceApiError, match="cannot reach the SenseCraft cloud"):
+        await cam.models.fetch_from_cloud("1001", "2001", "door", poll_s=0.05)
+    with pytest.raises(ValidationError, match="file_name"):
+        await cam.models.fetch_from_cloud("1001", "2001", "door", file_name="../x.rknn")
