@@ -175,6 +175,7 @@ class ResumableUpload:
         self.retry_pause_s = retry_pause_s
         self._where = f"{funnel.address.key}: upload of {self.path.name} to {endpoint}"
         self._recoveries = 0
+        self._recoveries_in_a_row = 0
 
     # ---- the run ---------------------------------------------------------------------------------------------
     async def run(self) -> UploadResult:
@@ -337,8 +338,6 @@ class ResumableUpload:
             return (dict(body) if isinstance(body, dict) else {}), True
 
     # ---- recovery --------------------------------------------------------------------------------------------
-    _recoveries_in_a_row = 0
-
     async def _ask(self) -> int:
         """The status query: how many bytes the device holds. Raises :class:`_SessionLost`, or the failure."""
         session = self._session()
