@@ -35,7 +35,7 @@ REFUSED: tuple[tuple[str, str, str], ...] = (
     ("POST", "/system/firmware", "firmware upgrades need a confirmed tool (not exposed yet)"),
     ("*", "/config/upload", "config import replaces the whole config; it needs a confirmed tool (not exposed yet)"),
     ("*", "/model/upload", "use upload_model (resumable, checked) or deploy_model"),
-    ("*", "/model/delete", "use models(action=\"delete\") (confirmed)"),
+    ("*", "/model/delete", 'use models(action="delete") (confirmed)'),
     ("DELETE", "/", "DELETE requests are destructive; use a dedicated tool"),
     ("POST", "/image/0/", "ISP changes must go through tune_image (select scene, edit, commit)"),
     ("PUT", "/image/0/", "ISP changes must go through tune_image (select scene, edit, commit)"),
