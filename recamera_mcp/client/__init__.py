@@ -58,13 +58,14 @@ from recamera_mcp.client.image import (
     Enhancement,
     Exposure,
     ImageAPI,
+    ImageValues,
     NightToDay,
     ResetResult,
     TuneResult,
     VideoAdjustment,
     WhiteBalance,
 )
-from recamera_mcp.client.inference import InferenceAPI, InferenceResult, firmware_generation
+from recamera_mcp.client.inference import InferenceAPI, InferenceResult
 from recamera_mcp.client.models import (
     CameraDownloadResult,
     InfoWriteResult,
@@ -85,7 +86,6 @@ __all__ = [
     "DeployResult",
     "DeployFailed",
     "DeployAPI",
-    "firmware_generation",
     "InferenceResult",
     "ModelInfo",
     "ModelCategory",
@@ -121,6 +121,7 @@ __all__ = [
     "Fix",
     "HostAddress",
     "ImageAPI",
+    "ImageValues",
     "InferenceAPI",
     "KeyProbe",
     "LockedOut",

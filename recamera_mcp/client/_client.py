@@ -34,7 +34,7 @@ class ReCameraClient(Funnel):
     @cached_property
     def config(self) -> ConfigAPI:
         """Config objects: read whole, changed by read-modify-write."""
-        return ConfigAPI(self, self.inference.model_category, self.inference.model_labels)
+        return ConfigAPI(self, self.inference.model_facts, self.models.index)
 
     @cached_property
     def system(self) -> SystemAPI:
@@ -64,7 +64,7 @@ class ReCameraClient(Funnel):
     @cached_property
     def inference(self) -> InferenceAPI:
         """The inference engine."""
-        return InferenceAPI(self, self.models, self.system)
+        return InferenceAPI(self, self.models)
 
     @cached_property
     def deploy(self) -> DeployAPI:

@@ -13,39 +13,40 @@ break (region and class filters against its category and labels).
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from recamera_mcp.client._dialect import Dialect
 from recamera_mcp.client._endpoints import CONFIG_AREAS, ConfigArea
 from recamera_mcp.client._errors import DeviceApiError, Fix, ValidationError
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._models import FieldChange
-from recamera_mcp.client._trigger_rules import trigger_problems
+from recamera_mcp.client._validators import trigger_label_problems, trigger_region_problems
 from recamera_mcp.client.models import ModelsAPI
-from recamera_mcp.client.system import SystemAPI
 
-__all__ = ["InferenceAPI", "InferenceResult", "firmware_generation"]
+__all__ = ["InferenceAPI", "InferenceResult", "ModelFacts"]
 
 log = logging.getLogger(__name__)
 
 INFERENCE_PATH = "/model/inference"
 SETTLED = frozenset({"running", "stopped", "error"})
-Generation = Literal["legacy", "2026"]
 StatusProgress = Callable[[float, str], Awaitable[None]]
 """``progress(seconds_waited, status)`` while waiting for the device's status."""
 
 
-def firmware_generation(version: str | None) -> Generation:
-    """The firmware generation from ``sFirmwareVersion``: ``V1.0.x`` is legacy, anything newer (or unknown) 2026.
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the config checks need to know of the model inference uses (all None/empty when unknown)."""
 
-    Stand-in for the client's one dialect rule (being built with the firmware-dialect work): replace the body with
-    a call to it when it lands."""
-    text = (version or "").strip().lower().lstrip("v")
-    return "legacy" if text.startswith("1.0.") or text == "1.0" else "2026"
+    model: str | None = None
+    category: str | None = None
+    labels: tuple[str, ...] = field(default_factory=tuple)
 
 
 class InferenceResult(BaseModel):
@@ -75,11 +76,9 @@ def _int(value: Any) -> int | None:
 class InferenceAPI:
     """The camera's inference engine."""
 
-    def __init__(self, funnel: Funnel, models: ModelsAPI, system: SystemAPI) -> None:
+    def __init__(self, funnel: Funnel, models: ModelsAPI) -> None:
         self._funnel = funnel
         self._models = models
-        self._system = system
-        self._generation: Generation | None = None
 
     async def state(self) -> dict[str, Any]:
         """``GET /model/inference?id=0``: enable flag, status, model, frame rate (id 0 is valid in both firmware
@@ -87,33 +86,26 @@ class InferenceAPI:
         state: dict[str, Any] = await self._funnel.get_object(INFERENCE_PATH, params={"id": "0"})
         return state
 
-    async def generation(self) -> Generation:
-        """The camera's firmware generation (read once from device-info)."""
-        if self._generation is None:
-            info = await self._system.device_info()
-            version = info.get("sFirmwareVersion")
-            self._generation = firmware_generation(version if isinstance(version, str) else None)
-        return self._generation
-
-    async def model_category(self) -> str | None:
-        """Category of the model inference uses (``"Detection"``, ``"Classification"``...), None when unknown."""
-        return (await self._model_profile())[0]
-
-    async def model_labels(self) -> list[str] | None:
-        """Class labels of the model inference uses, None when unknown."""
-        return (await self._model_profile())[1]
-
-    async def _model_profile(self, name: str | None = None) -> tuple[str | None, list[str] | None]:
+    async def model_facts(self, name: str | None = None) -> ModelFacts:
+        """The model inference uses (or ``name``), its category (``"Detection"``, ``"Classification"``...) and its
+        labels; empty when unknown."""
         try:
             model = name or (await self.state()).get("sModel")
             if not isinstance(model, str) or not model:
-                return None, None
-            info = await self._models.typed_info(model)
+                return ModelFacts()
+            info = await self._models.info(model)
         except DeviceApiError:
-            return None, None
-        if info is None:
-            return None, None
-        return (info.category.value if info.category else None), info.classes
+            return ModelFacts()
+        category = info.get("category")
+        classes = info.get("classes")
+        labels = tuple(str(c)[:128] for c in classes[:4096]) if isinstance(classes, list) else ()
+        return ModelFacts(
+            model=model[:256], category=category[:64] if isinstance(category, str) and category else None, labels=labels
+        )
+
+    async def model_category(self) -> str | None:
+        """Category of the model inference uses, None when unknown."""
+        return (await self.model_facts()).category
 
     async def configure(
         self,
@@ -146,9 +138,9 @@ class InferenceAPI:
                 field="model",
                 fix=Fix(op="models.set_info", args={"name": target}),
             )
-        generation = await self.generation()
-        inference_id = 0 if generation == "legacy" else names.index(target)
-        rule = "legacy firmware: id 0" if generation == "legacy" else f"2026 firmware: index {inference_id} in the list"
+        legacy = await self._funnel.dialect() == Dialect.LEGACY
+        inference_id = 0 if legacy else names.index(target)
+        rule = "legacy firmware: id 0" if legacy else f"2026 firmware: index {inference_id} in the list"
         body = {
             "iEnable": 1 if enabled else 0,
             "sModel": target,
@@ -173,7 +165,7 @@ class InferenceAPI:
                     else f" (still not {'running' if enabled else 'stopped'})"
                 )  # fmt: skip
             )
-        category, labels = await self._model_profile(target)
+        facts = await self.model_facts(target)
         return InferenceResult(
             enabled=bool(state.get("iEnable")),
             model=state.get("sModel") if isinstance(state.get("sModel"), str) else None,
@@ -191,7 +183,7 @@ class InferenceAPI:
                 if before[k] != v
             ],
             problem=problem,
-            trigger_problems=await self._trigger_problems(category, labels),
+            trigger_problems=await self._trigger_problems(facts),
         )
 
     async def _wait(self, goal: str, wait_s: float, progress: StatusProgress | None) -> tuple[dict[str, Any], float]:
@@ -209,12 +201,15 @@ class InferenceAPI:
             await asyncio.sleep(min(pause, max(0.0, wait_s - waited)))
             pause = min(pause * 2, 1.0)
 
-    async def _trigger_problems(self, category: str | None, labels: list[str] | None) -> list[str]:
-        """The INFERENCE_SET record rules the model would break (reported, not changed)."""
+    async def _trigger_problems(self, facts: ModelFacts) -> list[str]:
+        """The INFERENCE_SET record rules the model breaks (regions, class filters; reported, not changed)."""
         try:
             triggers = await self._funnel.get_object(CONFIG_AREAS[ConfigArea.RECORD_TRIGGERS].path)
         except DeviceApiError:
             return []
         if triggers.get("sCurrentSelected") != "INFERENCE_SET":
             return []
-        return [p.message for p in trigger_problems(triggers, category, labels, fill_defaults=False)]
+        rules = copy.deepcopy(triggers)  # the region check fills defaults in place: keep the device's object intact
+        problems = trigger_region_problems(rules, facts.category)
+        problems += trigger_label_problems(rules, facts.labels, await self._funnel.dialect())
+        return [p.message for p in problems]

@@ -131,6 +131,11 @@ class ModelsAPI:
         listed = await self._funnel.get_json(LIST_PATH)
         return [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
 
+    async def index(self, name: str) -> int | None:
+        """The position of ``name`` in ``/model/list`` (2026 firmware addresses inference by it), None if absent."""
+        names = [m.get("model") for m in await self.listing()]
+        return names.index(name) if name in names else None
+
     async def models(self) -> list[ListedModel]:
         """The models, typed, each marked ``active`` when inference is set to it."""
         listed = listed_models(await self.listing())

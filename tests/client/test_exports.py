@@ -21,7 +21,7 @@ EXPECTED = {
     "Adjustment", "AreaSpec", "AuthError", "Backlight", "BatteryInfo", "CGI_PREFIX", "CONFIG_AREAS", "ConfigAPI",
     "ConfigArea", "DEFAULT_USERNAME", "DeviceApiError", "DeviceResponse", "DeviceStatus", "DeviceTimeout",
     "DeviceUnreachable", "DeviceWebSocket", "DiscoveryError", "DownloadResult", "Enhancement", "Exposure",
-    "FieldChange", "Fix", "GROUPS", "HostAddress", "ImageAPI", "InferenceAPI", "KeyProbe", "LockedOut",
+    "FieldChange", "Fix", "GROUPS", "HostAddress", "ImageAPI", "ImageValues", "InferenceAPI", "KeyProbe", "LockedOut",
     "LoginResult", "ModelsAPI", "MustChangePassword", "NightToDay", "NotAReCamera", "NotSupported", "ProbeAnswer",
     "Problem", "ReCameraClient", "ReCameraError", "RecordingAPI", "RecordingEntry", "RecordingList",
     "RecordingStatus", "ResetResult", "RuleInfo", "SCENES", "SECRET_MASK", "Slot", "StorageAPI", "StorageAction",
@@ -32,7 +32,7 @@ EXPECTED = {
     # AI (models, inference, uploads)
     "CHUNK_SIZE", "ResumableUpload", "UploadProgress", "UploadResult", "UploadSession", "InfoWriteResult",
     "ModelDeletePlan", "ModelUploadResult", "ListedModel", "ModelCategory", "ModelInfo", "InferenceResult",
-    "firmware_generation", "DeployAPI", "DeployFailed", "DeployResult", "DeployStage", "ModelSource", "ResultsCheck",
+    "DeployAPI", "DeployFailed", "DeployResult", "DeployStage", "ModelSource", "ResultsCheck",
     "StageProgress", "CameraDownloadResult",
 
 }  # fmt: skip
