@@ -13,6 +13,7 @@ inference area, reached through a callable so the two areas stay a tree.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import hashlib
 import logging
 import time
@@ -126,19 +127,19 @@ class ModelsAPI:
         """MD5 of each model this client uploaded, by name (a model without info does not tell its MD5)."""
 
     # ---- reading ---------------------------------------------------------------------------------------------
-    async def listing(self) -> list[dict[str, Any]]:
+    async def list(self) -> builtins.list[dict[str, Any]]:
         """``GET /model/list`` as the device answers it: each model file with its info (``{}`` when none)."""
         listed = await self._funnel.get_json(LIST_PATH)
         return [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
 
     async def index(self, name: str) -> int | None:
         """The position of ``name`` in ``/model/list`` (2026 firmware addresses inference by it), None if absent."""
-        names = [m.get("model") for m in await self.listing()]
+        names = [m.get("model") for m in await self.list()]
         return names.index(name) if name in names else None
 
-    async def models(self) -> list[ListedModel]:
+    async def models(self) -> builtins.list[ListedModel]:
         """The models, typed, each marked ``active`` when inference is set to it."""
-        listed = listed_models(await self.listing())
+        listed = listed_models(await self.list())
         try:
             current = (await self._engine().state()).get("sModel")
         except DeviceApiError:
@@ -174,7 +175,7 @@ class ModelsAPI:
                 return None
             raise
 
-    async def algorithms(self) -> dict[str, list[str]]:
+    async def algorithms(self) -> dict[str, builtins.list[str]]:
         """``GET /model/algorithm``: the algorithms the camera runs, by category list (``lDetection`` ...)."""
         raw = await self._funnel.get_object(ALGORITHM_PATH)
         return {
@@ -237,7 +238,7 @@ class ModelsAPI:
             summary += " (inference is set to it, though off: pick another model before enabling inference)"
         return ModelDeletePlan(name=name, inference_model=uses, stops_inference=running, summary=summary)
 
-    async def delete(self, plan: ModelDeletePlan) -> list[ListedModel]:
+    async def delete(self, plan: ModelDeletePlan) -> builtins.list[ListedModel]:
         """Carry out a delete plan; the models left."""
         if plan.stops_inference:
             await self._engine().configure(False)

@@ -10,7 +10,7 @@ the prompt or template (one added later gets them too):
 ``area``    the config areas (``get_config``/``update_config``)
 ``section`` reference sections; ``endpoint``: the slugs of the section given before it
 ``path``    recordings: the entries of the folder typed so far, from the relay listing (needs ``host``)
-``model``   the models on the camera, ``cam.models.listing()`` (needs ``host``)
+``model``   the models on the camera, ``cam.models.list()`` (needs ``host``)
 ``group``   the ``tune_image`` groups; ``field``: the device keys of the group given before it
 ``stream``  main, sub; ``scene``: current, general, day, night; ``username``: admin
 ==========  ==============================================================================================
@@ -108,7 +108,7 @@ async def _models(state: ServerState, partial: str, given: Mapping[str, str]) ->
     client = await _device(state, given)
     if client is None:
         return []
-    return [str(m["model"]) for m in await client.models.listing() if m.get("model")]
+    return [str(m["model"]) for m in await client.models.list() if m.get("model")]
 
 
 async def _groups(state: ServerState, partial: str, given: Mapping[str, str]) -> list[str]:
