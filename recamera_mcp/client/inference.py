@@ -35,7 +35,6 @@ __all__ = ["InferenceAPI", "InferenceResult", "ModelFacts"]
 log = logging.getLogger(__name__)
 
 INFERENCE_PATH = "/model/inference"
-SETTLED = frozenset({"running", "stopped", "error"})
 StatusProgress = Callable[[float, str], Awaitable[None]]
 """``progress(seconds_waited, status)`` while waiting for the device's status."""
 
