@@ -37,6 +37,9 @@ _TOOLS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], tuple[s
     "inference.restart": ("call_api", lambda a: {"method": "POST", "path": "/model/inference-restart"}, ()),
     "change_password": ("change_password", lambda a: {}, ("new_password",)),
     "login": ("login", lambda a: {}, ("password",)),
+    "models.set_info": ("models", lambda a: {"action": "set_info", **_pick("name")(a)}, ("info",)),
+    "inference.configure": ("configure_inference", lambda a: dict(a), ()),
+    "sensecraft.convert": ("sensecraft_convert", lambda a: dict(a), ()),
 }
 """op -> (tool, its arguments from the fix's, arguments only the user can give)."""
 
