@@ -312,6 +312,7 @@ def inference_findings(inference: dict[str, Any], has_info: bool | None) -> list
                 title=f"the inference model {inference.get('sModel')!r} has no model info (category, classes): the "
                 "camera cannot run it until its info is set",
                 evidence=view,
+                fix=Fix(op="models.set_info", args={"name": inference.get("sModel")}),
             )
         ]
     if not inference.get("iEnable"):

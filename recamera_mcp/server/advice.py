@@ -24,6 +24,7 @@ class ToolCall(BaseModel):
 
     tool: str
     args: dict[str, Any] = Field(default_factory=dict)
+    needs: list[str] = Field(default_factory=list, description="Arguments only the user can give; ask for them")
 
 
 def _pick(*names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -64,8 +65,8 @@ def call_of(fix: Fix | None, host: str) -> ToolCall | None:
     entry = _TOOLS.get(fix.op) if fix is not None else None
     if fix is None or entry is None:
         return None
-    tool, build, _asked = entry
-    return ToolCall(tool=tool, args={"host": host, **build(dict(fix.args))})
+    tool, build, asked = entry
+    return ToolCall(tool=tool, args={"host": host, **build(dict(fix.args))}, needs=list(asked))
 
 
 def problem_text(problem: Problem) -> str:
