@@ -75,6 +75,7 @@ from recamera_mcp.client.models import (
     ModelDeletePlan,
     ModelsAPI,
     ModelUploadResult,
+    file_md5,
 )
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
@@ -174,6 +175,7 @@ __all__ = [
     "WriteResult",
     "WrongCredentials",
     "diagnose",
+    "file_md5",
     "is_secret_field",
     "mask_secrets",
     "mask_value",

@@ -7,21 +7,12 @@ already running, instead of converting again.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from recamera_mcp.client import StageProgress
+from recamera_mcp.client import StageProgress, file_md5
 from recamera_mcp.sensecraft.client import SenseCraftClient
 
 __all__ = ["CloudModelSource"]
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class CloudModelSource:
@@ -40,7 +31,7 @@ class CloudModelSource:
         return path if path is not None and path.is_file() else None
 
     async def rknn_from_onnx(self, onnx_path: Path, progress: StageProgress) -> tuple[Path, bool]:
-        key = _md5(onnx_path)
+        key = file_md5(onnx_path)
         reused = self._reusable(key)
         if reused is not None:
             return reused, True

@@ -31,8 +31,8 @@ EXPECTED = {
     "StageProgress", "StorageAPI", "StorageAction", "StorageNotReady", "StoragePlan", "StorageStatus",
     "StreamedResponse", "Symptom", "SystemAPI", "Thumbnail", "TokenCache", "TokenRejected", "TriggerResult",
     "TuneResult", "UploadProgress", "UploadResult", "UploadSession", "ValidationError", "VideoAdjustment",
-    "WhiteBalance", "WriteResult", "WrongCredentials", "diagnose", "is_secret_field", "mask_secrets", "mask_value",
-    "parse_host", "public_key_of", "redact_text",
+    "WhiteBalance", "WriteResult", "WrongCredentials", "diagnose", "file_md5", "is_secret_field", "mask_secrets",
+    "mask_value", "parse_host", "public_key_of", "redact_text",
 
 }  # fmt: skip
 
