@@ -30,6 +30,7 @@ from mcp.types import ElicitRequest, ElicitRequestFormParams, ElicitResult, Inpu
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
+from recamera_mcp.server.models_confirm import ConfirmationRequest
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tokens import ConfirmStore, args_digest
 
@@ -49,16 +50,6 @@ class ConfirmForm(BaseModel):
     """What the user is asked in an elicitation."""
 
     confirm: bool = Field(description="Tick to go ahead; nothing happens otherwise")
-
-
-class ConfirmationRequest(BaseModel):
-    """A destructive action that has not happened yet, waiting for the agent's second call."""
-
-    summary: str = Field(description="What would happen; show it to the user before confirming")
-    details: dict[str, Any] = Field(default_factory=dict, description="What would be affected")
-    confirm_token: str = Field(description="Call the same tool again with the same arguments and this token")
-    expires_in_s: int = Field(description="The token is refused after this many seconds")
-    next_step: str = Field(description="What to do to go ahead")
 
 
 @dataclass(frozen=True)

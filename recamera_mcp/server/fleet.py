@@ -3,6 +3,9 @@
 A failure on one camera is that camera's row (``failed`` with the reason); it never stops the others. Hosts come
 as a list of hosts, and ranges or subnets (``192.168.1.10-40``, ``192.168.1.0/24``, optionally ``...:port``), which
 are discovered first (only verified reCameras take part).
+
+:func:`run_fleet` is the whole action (the ``fleet`` tool and ``recamera-mcp fleet`` both call it); it reaches the
+cameras through any :class:`Clients` (the server's session registry, the command line's sessions). No MCP here.
 """
 
 from __future__ import annotations
@@ -11,18 +14,33 @@ import asyncio
 import ipaddress
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal, Protocol
 
-from mcp.server.mcpserver.exceptions import ToolError
-
-from recamera_mcp.client import ReCameraError, ValidationError, parse_host
+from recamera_mcp.client import ConfigArea, ReCameraClient, ReCameraError, Revert, ValidationError, parse_host
+from recamera_mcp.client import diagnose as run_diagnosis
 from recamera_mcp.discovery import discover
-from recamera_mcp.server.models_diagnose import FleetRow
+from recamera_mcp.server.models_diagnose import FleetOutput, FleetRow, shape_diagnosis
 
-__all__ = ["MAX_HOSTS", "expand_hosts", "for_each"]
+__all__ = ["MAX_HOSTS", "Clients", "FleetAction", "expand_hosts", "for_each", "run_fleet"]
 
 MAX_HOSTS = 1024
 CONCURRENCY = 64
 Progress = Callable[[int, int, str], Awaitable[None]]
+Record = Callable[[str, Revert | None], None]
+"""``record(host_key, revert)``: remember what undoes one camera's write (the server's change log)."""
+FleetAction = Literal["status", "update_config", "diagnose"]
+
+
+class Clients(Protocol):
+    """Where a front end's device clients come from, one per host (the server's ``SessionRegistry`` is one)."""
+
+    async def client(self, host: str) -> ReCameraClient:
+        """The logged-in client for ``host``."""
+        ...
+
+    async def unauthenticated(self, host: str) -> ReCameraClient:
+        """The client for ``host`` without logging in (diagnose must work when a login would fail)."""
+        ...
 
 
 def _range_and_port(item: str) -> tuple[str, int] | None:
@@ -72,8 +90,10 @@ async def for_each(
     progress: Progress | None = None,
     concurrency: int = CONCURRENCY,
     what: str = "",
+    expected: tuple[type[BaseException], ...] = (ReCameraError,),
 ) -> list[FleetRow]:
-    """``work(host)`` for every host, at most ``concurrency`` at once; rows in the order of ``hosts``."""
+    """``work(host)`` for every host, at most ``concurrency`` at once; rows in the order of ``hosts``. An
+    ``expected`` error is the row's reason as it is; any other is named by its type."""
     gate = asyncio.Semaphore(max(1, concurrency))
     rows: dict[str, FleetRow] = {}
     done = 0
@@ -84,7 +104,7 @@ async def for_each(
         async with gate:
             try:
                 rows[host] = await work(host)
-            except (ReCameraError, ToolError) as exc:
+            except expected as exc:
                 rows[host] = FleetRow(host=host, status="failed", reason=str(exc)[:500])
             except Exception as exc:  # one camera's surprise must not stop the fleet
                 rows[host] = FleetRow(host=host, status="failed", reason=f"{type(exc).__name__}: {str(exc)[:400]}")
@@ -96,3 +116,94 @@ async def for_each(
 
     await asyncio.gather(*(one(host) for host in hosts))
     return [rows[host] for host in hosts]
+
+
+async def _status(clients: Clients, host: str) -> FleetRow:
+    client = await clients.client(host)
+    status, storage, inference, recording = await asyncio.gather(
+        client.system.status(),
+        client.storage.status(),
+        client.inference.state(),
+        client.config.get(ConfigArea.RECORD_GLOBAL),
+    )
+    slot = storage.selected()
+    return FleetRow(
+        host=status.host,
+        status="ok",
+        data={
+            "serial": status.serial,
+            "firmware": status.firmware,
+            "cpu_pct": status.cpu_pct,
+            "storage": f"{slot.state} {slot.free_bytes * 100 // max(slot.size_bytes, 1)}% free" if slot else "none",
+            "recording": bool(recording.get("bRuleEnabled")),
+            "inference": inference.get("sStatus"),
+        },
+    )
+
+
+async def _update(
+    clients: Clients, host: str, area: ConfigArea, changes: dict[str, Any], dry_run: bool, record: Record | None
+) -> FleetRow:
+    client = await clients.client(host)
+    result = await client.config.update(area, changes, dry_run=dry_run)
+    if record is not None:
+        record(client.address.key, result.revert)  # undo works per camera
+    data = {"changes": [c.model_dump() for c in result.changes]}
+    lost = [c.field for c in result.changes if c.kept is False and not dry_run]
+    if lost:
+        return FleetRow(host=client.address.key, status="failed", reason=f"the camera did not keep {lost}", data=data)
+    if dry_run:
+        return FleetRow(host=client.address.key, status="changed" if result.changes else "unchanged", data=data)
+    return FleetRow(host=client.address.key, status="changed" if result.written else "unchanged", data=data)
+
+
+async def _diagnose(clients: Clients, host: str) -> FleetRow:
+    result = shape_diagnosis(await run_diagnosis(await clients.unauthenticated(host), "general"))
+    worst = [f for f in result.findings if f.severity != "info"]
+    return FleetRow(
+        host=result.host,
+        status="ok",
+        data={"critical": sum(f.severity == "critical" for f in worst), "top": worst[0].title if worst else None},
+    )
+
+
+async def run_fleet(
+    clients: Clients,
+    action: FleetAction,
+    hosts: str | Sequence[str],
+    *,
+    area: ConfigArea | str | None = None,
+    changes: dict[str, Any] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    record: Record | None = None,
+    expected: tuple[type[BaseException], ...] = (ReCameraError,),
+) -> FleetOutput:
+    """One action on every camera ``hosts`` names (ranges and subnets discovered first): ``status``,
+    ``update_config`` (``area`` and ``changes``, read back; ``dry_run`` previews) or ``diagnose``. One row per
+    camera in the given order; raises only for bad arguments."""
+    started = time.monotonic()
+    targets = await expand_hosts(hosts)
+    if action == "update_config" and (area is None or not changes):
+        raise ValidationError("update_config needs area and changes", "give both", field="changes")
+
+    async def work(host: str) -> FleetRow:
+        if action == "status":
+            return await _status(clients, host)
+        if action == "diagnose":
+            return await _diagnose(clients, host)
+        assert area is not None and changes is not None
+        return await _update(clients, host, ConfigArea(area), changes, dry_run, record)
+
+    rows = await for_each(targets, work, progress=progress, what=action, expected=expected)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return FleetOutput(
+        action=action,
+        hosts=len(rows),
+        counts=counts,
+        results=rows,
+        dry_run=dry_run,
+        seconds=round(time.monotonic() - started, 3),
+    )

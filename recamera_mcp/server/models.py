@@ -1,4 +1,5 @@
-"""Typed results of the core tools (their MCP output schemas). Device values keep the device's key names."""
+"""Typed results of the core tools (their MCP output schemas), and the functions that shape a client result into
+one (shared by the tools and the command line). Device values keep the device's key names."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from recamera_mcp.client import FieldChange
+from recamera_mcp.client import CONFIG_AREAS, ConfigArea, FieldChange, WriteResult, mask_secrets
 
 
 class LoginOutput(BaseModel):
@@ -84,3 +85,28 @@ class UndoOutput(BaseModel):
     host: str
     undone: list[UndoneChange] = Field(description="Newest first")
     remaining: int = Field(description="Older changes that can still be undone")
+
+
+def config_output(host: str, area: ConfigArea, config: dict[str, Any], reveal_secrets: bool = False) -> ConfigOutput:
+    """The answer for one config object as read (secrets masked unless ``reveal_secrets``)."""
+    spec = CONFIG_AREAS[area]
+    shown = config if reveal_secrets else mask_secrets(config, spec.secret_fields)
+    return ConfigOutput(host=host, area=area.value, path=spec.path, config=shown)
+
+
+def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
+    """The compact answer for a read-before-write result (the client already masked its secrets)."""
+    return UpdateOutput(
+        host=host,
+        area=area,
+        path=result.path,
+        dry_run=result.dry_run,
+        written=result.written,
+        changes=result.changes,
+        other_changes=result.other_changes,
+        unchanged_fields=result.unchanged_fields,
+        body=result.body,
+        note=None
+        if result.written or result.dry_run
+        else "nothing to change: the device already has these values, so no write was sent",
+    )

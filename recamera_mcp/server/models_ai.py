@@ -16,7 +16,7 @@ from recamera_mcp.client import (
     ModelUploadResult,
 )
 from recamera_mcp.sensecraft import CloudModel, Conversion, DownloadedModel
-from recamera_mcp.server.confirm import ConfirmationRequest
+from recamera_mcp.server.models_confirm import ConfirmationRequest
 
 
 class InfoArg(BaseModel):

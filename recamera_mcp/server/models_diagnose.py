@@ -1,4 +1,5 @@
-"""Typed results of diagnose and fleet."""
+"""Typed results of diagnose and fleet, and the diagnosis shaped into one (shared by the tool, the fleet and the
+command line)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from recamera_mcp.client import Severity
-from recamera_mcp.server.advice import ToolCall
-from recamera_mcp.server.confirm import ConfirmationRequest
+from recamera_mcp.client import Diagnosis, Severity
+from recamera_mcp.server.advice import ToolCall, call_of
+from recamera_mcp.server.models_confirm import ConfirmationRequest
 
 
 class FindingOut(BaseModel):
@@ -46,3 +47,19 @@ class FleetOutput(BaseModel):
     dry_run: bool = False
     confirmation: ConfirmationRequest | None = None
     seconds: float
+
+
+def shape_diagnosis(result: Diagnosis) -> DiagnoseOutput:
+    """The answer for a client diagnosis: each fix as the tool call that makes it."""
+    return DiagnoseOutput(
+        host=result.host,
+        symptom=result.symptom,
+        findings=[
+            FindingOut(
+                severity=f.severity, check=f.check, title=f.title, evidence=f.evidence, fix=call_of(f.fix, result.host)
+            )
+            for f in result.findings
+        ],
+        checks=result.checks,
+        seconds=result.seconds,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from recamera_mcp.client import FieldChange
-from recamera_mcp.server.confirm import ConfirmationRequest
+from recamera_mcp.server.models_confirm import ConfirmationRequest
 
 
 class TuneImageOutput(BaseModel):

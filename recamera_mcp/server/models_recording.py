@@ -12,7 +12,7 @@ from recamera_mcp.client import (
     StoragePlan,
     TriggerResult,
 )
-from recamera_mcp.server.confirm import ConfirmationRequest
+from recamera_mcp.server.models_confirm import ConfirmationRequest
 
 
 class TriggerOutput(TriggerResult):

@@ -7,43 +7,24 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from recamera_mcp.client import CONFIG_AREAS, ConfigArea, WriteResult, mask_secrets
+from recamera_mcp.client import ConfigArea
 from recamera_mcp.server.errors import tool_errors
-from recamera_mcp.server.models import ConfigOutput, UpdateOutput
+from recamera_mcp.server.models import ConfigOutput, UpdateOutput, config_output, shape_update
 from recamera_mcp.server.state import ServerState, server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
 
+__all__ = ["get_config", "read_config", "shape_update", "update_config"]  # shape_update: call_api's too
+
 Area = Annotated[ConfigArea, Field(description="Which config object (its endpoint: api_reference(query=area))")]
 Reveal = Annotated[bool, Field(description="Show secrets instead of ********")]
-
-
-def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
-    """The compact tool answer for a read-before-write result (the client already masked its secrets)."""
-    return UpdateOutput(
-        host=host,
-        area=area,
-        path=result.path,
-        dry_run=result.dry_run,
-        written=result.written,
-        changes=result.changes,
-        other_changes=result.other_changes,
-        unchanged_fields=result.unchanged_fields,
-        body=result.body,
-        note=None
-        if result.written or result.dry_run
-        else "nothing to change: the device already has these values, so no write was sent",
-    )
 
 
 async def read_config(state: ServerState, host: str, area: ConfigArea, reveal_secrets: bool = False) -> ConfigOutput:
     """One config object of ``host`` (secrets masked unless revealed); the tool's and the config resource's."""
     with tool_errors(f"get_config({area}) on {host}"):
         client = await state.sessions.client(host)
-        spec = CONFIG_AREAS[area]
-        config = await client.config.get(area)
-        shown = config if reveal_secrets else mask_secrets(config, spec.secret_fields)
-        return ConfigOutput(host=client.address.key, area=area.value, path=spec.path, config=shown)
+        return config_output(client.address.key, area, await client.config.get(area), reveal_secrets)
 
 
 @tool("core", "Read a camera config", read_only=True)

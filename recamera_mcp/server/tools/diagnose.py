@@ -7,30 +7,13 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from recamera_mcp.client import Diagnosis, Symptom
+from recamera_mcp.client import Symptom
 from recamera_mcp.client import diagnose as run_diagnosis
-from recamera_mcp.server.advice import call_of
 from recamera_mcp.server.errors import tool_errors
-from recamera_mcp.server.models_diagnose import DiagnoseOutput, FindingOut
+from recamera_mcp.server.models_diagnose import DiagnoseOutput, shape_diagnosis
 from recamera_mcp.server.state import ServerState, server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
-
-
-def shape_diagnosis(result: Diagnosis) -> DiagnoseOutput:
-    """The tool answer for a client diagnosis: each fix as the tool call that makes it."""
-    return DiagnoseOutput(
-        host=result.host,
-        symptom=result.symptom,
-        findings=[
-            FindingOut(
-                severity=f.severity, check=f.check, title=f.title, evidence=f.evidence, fix=call_of(f.fix, result.host)
-            )
-            for f in result.findings
-        ],
-        checks=result.checks,
-        seconds=result.seconds,
-    )
 
 
 async def diagnose_host(state: ServerState, host: str, symptom: Symptom) -> DiagnoseOutput:
