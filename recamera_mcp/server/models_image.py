@@ -1,11 +1,17 @@
-"""Typed results of the image toolset (tune_image, reset_image, snapshot)."""
+"""Typed results of the image toolset (tune_image, reset_image, snapshot), and a snapshot shaped into its result
+(shared by the tool and the command line)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from recamera_mcp.client import FieldChange
 from recamera_mcp.server.models_confirm import ConfirmationRequest
+
+if TYPE_CHECKING:
+    from recamera_mcp.snapshot import Snapshot
 
 
 class TuneImageOutput(BaseModel):
@@ -44,3 +50,21 @@ class SnapshotOutput(BaseModel):
     warm: bool = Field(description="Served by a warm reader without re-opening the stream")
     saved_path: str | None = Field(default=None, description="Full-size JPEG written here when save_to was given")
     warning: str | None = None
+
+
+def snapshot_output(host: str, stream: str, shot: Snapshot) -> SnapshotOutput:
+    """The structured answer for one snapshot (the JPEG itself travels apart)."""
+    return SnapshotOutput(
+        host=host,
+        stream=stream,
+        width=shot.width,
+        height=shot.height,
+        source_width=shot.source_width,
+        source_height=shot.source_height,
+        frames_discarded=shot.frames_discarded,
+        elapsed_s=shot.elapsed_s,
+        connect_s=shot.connect_s,
+        warm=shot.warm,
+        saved_path=shot.saved_path,
+        warning="; ".join(shot.warnings) or None,
+    )

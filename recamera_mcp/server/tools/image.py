@@ -12,7 +12,7 @@ from pydantic import Field
 
 from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
-from recamera_mcp.server.models_image import ResetImageOutput, SnapshotOutput, TuneImageOutput
+from recamera_mcp.server.models_image import ResetImageOutput, SnapshotOutput, TuneImageOutput, snapshot_output
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
@@ -116,20 +116,7 @@ async def snapshot(
             save_to=save_to,
             warm=state.warm_readers if keep_warm else None,
         )
-        out = SnapshotOutput(
-            host=client.address.key,
-            stream=stream,
-            width=shot.width,
-            height=shot.height,
-            source_width=shot.source_width,
-            source_height=shot.source_height,
-            frames_discarded=shot.frames_discarded,
-            elapsed_s=shot.elapsed_s,
-            connect_s=shot.connect_s,
-            warm=shot.warm,
-            saved_path=shot.saved_path,
-            warning="; ".join(shot.warnings) or None,
-        )
+        out = snapshot_output(client.address.key, stream, shot)
         data = out.model_dump(mode="json")
         image = Image(data=shot.jpeg, format="jpeg").to_image_content()
         return CallToolResult(content=[image, TextContent(type="text", text=json.dumps(data))], structured_content=data)
