@@ -30,6 +30,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("snapshot", "save what the camera sees as a JPEG (as snapshot)", "recamera_mcp.cli.media:snapshot"),
     ("recordings", "list a folder of recordings (as list_recordings)", "recamera_mcp.cli.media:recordings"),
     ("download", "download a recording, resumable (as download_recording)", "recamera_mcp.cli.media:download"),
+    ("storage", "storage slots, or format, free-up, eject, remove (as storage)", "recamera_mcp.cli.media:storage"),
     ("upload-model", "upload an .rknn model, resumable (as upload_model)", "recamera_mcp.cli.ai:upload_model"),
     ("deploy", "model file to running inference in one go (as deploy_model)", "recamera_mcp.cli.ai:deploy"),
     ("fleet", "status, set or diagnose on many cameras (as fleet)", "recamera_mcp.cli.fleet:fleet"),

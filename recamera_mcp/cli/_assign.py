@@ -58,7 +58,7 @@ def assignments(words: list[str]) -> dict[str, Any]:
     """The nested ``changes`` object the ``key=value`` words describe."""
     changes: dict[str, Any] = {}
     for word in words:
-        key, sep, raw = word.partition("=")
+        key, sep, raw = _split_assignment(word)
         if not sep or not key:
             raise ValidationError(f"{word!r} is not key=value", "write e.g. sTimezone=Europe/Berlin", field="changes")
         node = changes
@@ -85,6 +85,19 @@ def assignments(words: list[str]) -> dict[str, Any]:
                     raise ValidationError(f"{name} is given both as a value and as an object", "pick one", field=key)
                 node = child
     return changes
+
+
+def _split_assignment(word: str) -> tuple[str, str, str]:
+    """``key=value`` at the first ``=`` outside brackets (``a[sID=x].b=1`` -> ``a[sID=x].b``, ``1``)."""
+    depth = 0
+    for i, char in enumerate(word):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth = max(0, depth - 1)
+        elif char == "=" and depth == 0:
+            return word[:i], "=", word[i + 1 :]
+    return word, "", ""
 
 
 def _split(key: str) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from recamera_mcp.cli._command import Cli, camera_command
 from recamera_mcp.cli._exit import UsageError
 from recamera_mcp.cli._render import kv_table, shown, table
-from recamera_mcp.client import DeployFailed
+from recamera_mcp.client import DeployFailed, ReCameraClient, file_md5
 from recamera_mcp.server.cloud import CloudAccess
 from recamera_mcp.server.deploy import deploy as deploy_chain
 from recamera_mcp.server.deploy import deploy_failure
@@ -20,6 +20,7 @@ __all__ = ["deploy", "upload_model"]
 def _model_args(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("host", metavar="HOST", help="camera ip[:port], hostname or URL")
     parser.add_argument("file", metavar="FILE", help=what)
+    parser.add_argument("--category", help="Detection, Classification, Segmentation, Pose, ... (sets info.category)")
     parser.add_argument("--classes", help="class labels in the model's output order, comma-separated")
     parser.add_argument(
         "--info", metavar="JSON", help='model info: {"category": "Detection", "classes": [...], "confidence": 0.5}'
@@ -27,13 +28,17 @@ def _model_args(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _info(args: argparse.Namespace) -> InfoArg | None:
-    """``--info`` (JSON) with ``--classes`` filled in when the info has none."""
+    """``--info`` (JSON) with ``--category`` and ``--classes`` filled in where the info has none."""
     info = InfoArg.model_validate_json(args.info) if args.info else None
+    given: dict[str, object] = {}
+    if args.category:
+        given["category"] = args.category
     if args.classes:
-        classes = [c.strip() for c in args.classes.split(",") if c.strip()]
+        given["classes"] = [c.strip() for c in args.classes.split(",") if c.strip()]
+    if given:
         info = info or InfoArg()
-        if info.classes is None:
-            info = info.model_copy(update={"classes": classes})
+        missing = {k: v for k, v in given.items() if getattr(info, k) is None}
+        info = InfoArg.model_validate({**info.model_dump(exclude_unset=True), **missing})
     return info
 
 
@@ -50,10 +55,21 @@ def _upload_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="name on the camera (default: the file's)")
 
 
+async def _confirm_replace(cli: Cli, client: ReCameraClient, file: str, name: str | None) -> None:
+    """Ask before an upload replaces a different model of the same name (the same file is skipped anyway)."""
+    target = name or Path(file).name
+    present = next((m for m in await client.models.models() if m.name == target), None)
+    if present is not None and present.md5sum != file_md5(Path(file)):
+        size = f"{present.size} bytes" if present.size is not None else "unknown size"
+        cli.confirm(f"{client.address.key}: replace the model {target} ({size}) with {file}",
+                    {"active": present.active, "category": present.category})  # fmt: skip
+
+
 async def _upload(cli: Cli, args: argparse.Namespace) -> None:
     file = _local(args.file)
     info = _info(args)
     client = await cli.sessions.client(args.host)
+    await _confirm_replace(cli, client, file, args.name)
     async with cli.bar(f"uploading {Path(file).name}", "bytes") as bar:
 
         async def progress(done: int, total: int, note: str) -> None:
@@ -76,7 +92,7 @@ async def _upload(cli: Cli, args: argparse.Namespace) -> None:
     cli.emit(out, human)
 
 
-upload_model = camera_command(_upload_args, _upload)
+upload_model = camera_command(_upload_args, _upload, destructive=True)
 
 
 # ---- deploy ---------------------------------------------------------------------------------------------------

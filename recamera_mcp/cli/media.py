@@ -1,4 +1,4 @@
-"""Camera commands over pictures and recordings: ``snapshot``, ``recordings`` and ``download``."""
+"""Camera commands over pictures and recordings: ``snapshot``, ``recordings``, ``download`` and ``storage``."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import time
 from pathlib import Path
 
 from recamera_mcp.cli._command import Cli, camera_command
+from recamera_mcp.cli._exit import Refused
 from recamera_mcp.cli._render import shown, table
-from recamera_mcp.client import parse_host
+from recamera_mcp.client import StorageAction, parse_host
 from recamera_mcp.server.models_image import snapshot_output
-from recamera_mcp.server.models_recording import DownloadOutput, RecordingListOutput
+from recamera_mcp.server.models_recording import DownloadOutput, RecordingListOutput, StorageOutput
 
-__all__ = ["download", "recordings", "snapshot"]
+__all__ = ["download", "recordings", "snapshot", "storage"]
 
 
 def _host(parser: argparse.ArgumentParser) -> None:
@@ -134,3 +135,45 @@ async def _download(cli: Cli, args: argparse.Namespace) -> None:
 
 
 download = camera_command(_download_args, _download)
+
+
+# ---- storage --------------------------------------------------------------------------------------------------
+def _storage_args(parser: argparse.ArgumentParser) -> None:
+    _host(parser)
+    actions = [a.value.replace("_", "-") for a in StorageAction]
+    parser.add_argument("action", nargs="?", default="status", choices=actions, help="default status")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="for remove: files or folders as recordings lists")
+    parser.add_argument("--slot", help="device path of the slot (default: the one selected)")
+
+
+def _slots_table(cli: Cli, out: StorageOutput) -> None:
+    rows = [(s.dev_path, s.label, s.state, _size(s.size_bytes), _size(s.free_bytes), s.selected) for s in out.slots]
+    cli.out.print(table(f"{out.host} storage", ("slot", "label", "state", "size", "free", "selected"), rows))
+
+
+async def _storage(cli: Cli, args: argparse.Namespace) -> None:
+    client = await cli.sessions.client(args.host)
+    key, action = client.address.key, StorageAction(args.action.replace("-", "_"))
+    if action == StorageAction.STATUS:
+        status = await client.storage.status()
+        out = StorageOutput(host=key, action=action.value, done=True, slots=status.slots)
+        cli.emit(out, lambda: _slots_table(cli, out))
+        return
+    plan = await client.storage.plan(action, args.paths or None, args.slot)
+    try:
+        cli.confirm(f"{key}: {plan.summary}", plan.model_dump(mode="json", exclude={"summary", "action"}))
+    except Refused:
+        pending = StorageOutput(host=key, action=action.value, done=False, plan=plan)
+        cli.emit(pending, lambda: None)
+        raise
+    async with cli.bar(f"storage {action.value}", "percent") as bar:
+
+        async def progress(percent: int, state: str) -> None:
+            await bar.update(percent, 100, f"storage {action.value}: {state}")
+
+        after = await client.storage.run(plan, progress=progress)
+    out = StorageOutput(host=key, action=action.value, done=True, plan=plan, slots=after.slots)
+    cli.emit(out, lambda: _slots_table(cli, out))
+
+
+storage = camera_command(_storage_args, _storage, destructive=True)
