@@ -35,6 +35,7 @@ from recamera_mcp.server.state import ServerState
 from recamera_mcp.server.tools.config import read_config
 from recamera_mcp.server.tools.session import session_list
 from recamera_mcp.server.tools.system import device_status
+from recamera_mcp.skill import SKILL_URI, skill_text
 
 MARKDOWN = "text/markdown"
 JSON = "application/json"
@@ -87,6 +88,16 @@ def add_resources(server: MCPServer[Any], state: ServerState) -> None:
         return status.model_dump_json(exclude_none=True)
 
     add_device_templates(server, state)
+    server.add_resource(
+        TextResource(
+            uri=SKILL_URI,
+            name="skill",
+            title="How to use this server (SKILL.md)",
+            description="Which tool for what, the rules the server enforces, gotchas (agent-skill format)",
+            mime_type=MARKDOWN,
+            text=skill_text(),
+        )
+    )
     for book in load_playbooks().values():
         server.add_resource(
             TextResource(

@@ -34,7 +34,10 @@ async def test_resources_templates_and_prompts_are_listed(connect):
     async with connect() as mcp:
         uris = {str(r.uri) for r in (await mcp.list_resources()).resources}
         books = load_playbooks()
-        assert uris == {"recamera://reference", "recamera://devices"} | {b.uri for b in books.values()}
+        assert uris == {"recamera://reference", "recamera://devices", "recamera://skill"} | {
+            b.uri for b in books.values()
+        }
+        assert (await read_text(mcp, "recamera://skill")).startswith("---\nname: recamera-mcp")
         templates = {t.uri_template for t in (await mcp.list_resource_templates()).resource_templates}
         assert templates == TEMPLATES
         prompts = {p.name: p for p in (await mcp.list_prompts()).prompts}
