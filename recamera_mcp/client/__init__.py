@@ -5,7 +5,8 @@
         result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
 
 One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.image``, ``cam.storage``,
-``cam.recording``, ``cam.models``, ``cam.inference``. Everything a caller needs is exported here.
+``cam.recording``, ``cam.models``, ``cam.inference``, ``cam.streams``, ``cam.capture``,
+``cam.notify``. Everything a caller needs is exported here.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from recamera_mcp.client._errors import (
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, WriteResult
+from recamera_mcp.client._results import Detection, FrameSize, InferenceSummary, LabelStats, iso_ms
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
+from recamera_mcp.client.capture import CaptureAPI, CapturedStill, CaptureStatus
 from recamera_mcp.client.config import ConfigAPI
 from recamera_mcp.client.image import (
     GROUPS,
@@ -54,8 +57,10 @@ from recamera_mcp.client.image import (
 )
 from recamera_mcp.client.inference import InferenceAPI
 from recamera_mcp.client.models import ModelsAPI
+from recamera_mcp.client.notify import NotificationCheck, NotifyAPI, NotifyStatus
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
+from recamera_mcp.client.streams import CommandResult, LogLine, LogsResult, ResultLog, StreamsAPI, inference_problem
 from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
 
 __all__ = [
@@ -70,8 +75,13 @@ __all__ = [
     "AuthError",
     "Backlight",
     "BatteryInfo",
+    "CaptureAPI",
+    "CaptureStatus",
+    "CapturedStill",
+    "CommandResult",
     "ConfigAPI",
     "ConfigArea",
+    "Detection",
     "DeviceApiError",
     "DeviceResponse",
     "DeviceStatus",
@@ -84,17 +94,25 @@ __all__ = [
     "Exposure",
     "FieldChange",
     "Fix",
+    "FrameSize",
     "HostAddress",
     "ImageAPI",
     "InferenceAPI",
+    "InferenceSummary",
     "KeyProbe",
+    "LabelStats",
     "LockedOut",
+    "LogLine",
     "LoginResult",
+    "LogsResult",
     "ModelsAPI",
     "MustChangePassword",
     "NightToDay",
     "NotAReCamera",
     "NotSupported",
+    "NotificationCheck",
+    "NotifyAPI",
+    "NotifyStatus",
     "ProbeAnswer",
     "Problem",
     "ReCameraClient",
@@ -104,6 +122,7 @@ __all__ = [
     "RecordingList",
     "RecordingStatus",
     "ResetResult",
+    "ResultLog",
     "RuleInfo",
     "Slot",
     "StorageAPI",
@@ -112,6 +131,7 @@ __all__ = [
     "StoragePlan",
     "StorageStatus",
     "StreamedResponse",
+    "StreamsAPI",
     "SystemAPI",
     "Thumbnail",
     "TokenCache",
@@ -123,6 +143,8 @@ __all__ = [
     "WhiteBalance",
     "WriteResult",
     "WrongCredentials",
+    "inference_problem",
+    "iso_ms",
     "is_secret_field",
     "mask_secrets",
     "mask_value",

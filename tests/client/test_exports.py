@@ -28,7 +28,9 @@ EXPECTED = {
     "StorageNotReady", "StoragePlan", "StorageStatus", "StreamedResponse", "SystemAPI", "Thumbnail", "TokenCache",
     "TokenRejected", "TriggerResult", "TuneResult", "ValidationError", "VideoAdjustment", "WhiteBalance",
     "WriteResult", "WrongCredentials", "is_secret_field", "mask_secrets", "mask_value", "parse_host",
-    "public_key_of", "redact_text",
+    "public_key_of", "redact_text", "CaptureAPI", "CapturedStill", "CaptureStatus", "CommandResult", "Detection",
+    "FrameSize", "InferenceSummary", "LabelStats", "LogLine", "LogsResult", "ResultLog", "StreamsAPI",
+    "NotificationCheck", "NotifyAPI", "NotifyStatus", "inference_problem", "iso_ms",
 
 }  # fmt: skip
 

@@ -3,9 +3,11 @@
 from recamera_mcp.server.tools import api, config, session, system
 from recamera_mcp.server.tools import discovery as discovery
 from recamera_mcp.server.tools import image as image
+from recamera_mcp.server.tools import notify as notify
 from recamera_mcp.server.tools import recording as recording
 from recamera_mcp.server.tools import reference as reference
 from recamera_mcp.server.tools import storage as storage
+from recamera_mcp.server.tools import streams as streams
 from recamera_mcp.server.tools.registry import TOOLS, TOOLSETS, add_tools, selected
 
 __all__ = ["TOOLS", "TOOLSETS", "add_tools", "api", "config", "selected", "session", "system"]
