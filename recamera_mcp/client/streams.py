@@ -215,17 +215,18 @@ class StreamsAPI:
         reconnects = [0]
         stopped_by = "duration"
         last_report = started
-        async for message in self._messages(RESULTS_WS, deadline, reconnects):
-            result = parse_result(message) if message is not None else None
-            if result is not None:
-                tally.add(result)
-                if tally.results >= max_results:
-                    stopped_by = "max_results"
-                    break
-            now = time.monotonic()
-            if progress is not None and now - last_report >= 1.0:
-                last_report = now
-                await progress(min(now - started, duration_s), duration_s, f"{tally.results} results")
+        async with contextlib.aclosing(self._messages(RESULTS_WS, deadline, reconnects)) as messages:
+            async for message in messages:
+                result = parse_result(message) if message is not None else None
+                if result is not None:
+                    tally.add(result)
+                    if tally.results >= max_results:
+                        stopped_by = "max_results"
+                        break
+                now = time.monotonic()
+                if progress is not None and now - last_report >= 1.0:
+                    last_report = now
+                    await progress(min(now - started, duration_s), duration_s, f"{tally.results} results")
         if len(reconnects) > 1:
             stopped_by = "connection"
         elapsed = round(time.monotonic() - started, 2)
@@ -264,10 +265,13 @@ class StreamsAPI:
 
         async def listen() -> None:
             try:
-                async for message in self._messages(RESULTS_WS, time.monotonic() + MAX_DURATION_S, [0]):
-                    result = parse_result(message) if message is not None else None
-                    if result is not None:
-                        kept.items.append((time.monotonic(), result))
+                async with contextlib.aclosing(
+                    self._messages(RESULTS_WS, time.monotonic() + MAX_DURATION_S, [0])
+                ) as messages:
+                    async for message in messages:
+                        result = parse_result(message) if message is not None else None
+                        if result is not None:
+                            kept.items.append((time.monotonic(), result))
             except ReCameraError as exc:
                 kept.error = exc.message
 
@@ -296,22 +300,23 @@ class StreamsAPI:
         # the history comes at once; the deadline starts when it did, so duration_s=0 reads the history only
         deadline = started + max(duration_s, 0.0) + self._funnel.timeout
         history_at: float | None = None
-        async for message in self._messages(LOGS_WS, deadline, reconnects):
-            if message is not None:
-                for raw in _log_items(message):
-                    key = (str(raw.get("sTimestamp")), str(raw.get("sLevel")), str(raw.get("sData"))[:200])
-                    if key in recent:
-                        continue  # the history again after a reconnect
-                    recent.append(key)
-                    seen += 1
-                    line = _log_line(raw)
-                    if needle is None or needle in line.text.lower() or needle == line.level.lower():
-                        matched += 1
-                        kept.append(line)
-                if history_at is None:
-                    history_at = time.monotonic()
-            if history_at is not None and time.monotonic() - history_at >= duration_s:
-                break
+        async with contextlib.aclosing(self._messages(LOGS_WS, deadline, reconnects)) as messages:
+            async for message in messages:
+                if message is not None:
+                    for raw in _log_items(message):
+                        key = (str(raw.get("sTimestamp")), str(raw.get("sLevel")), str(raw.get("sData"))[:200])
+                        if key in recent:
+                            continue  # the history again after a reconnect
+                        recent.append(key)
+                        seen += 1
+                        line = _log_line(raw)
+                        if needle is None or needle in line.text.lower() or needle == line.level.lower():
+                            matched += 1
+                            kept.append(line)
+                    if history_at is None:
+                        history_at = time.monotonic()
+                if history_at is not None and time.monotonic() - history_at >= duration_s:
+                    break
         return LogsResult(host=self._funnel.address.key, lines=list(kept), matched=matched, seen=seen,
                           elapsed_s=round(time.monotonic() - started, 2), reconnects=reconnects[0])  # fmt: skip
 
