@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass
@@ -58,3 +59,16 @@ class SimSettings:
     """How long the notify service waits before it retries an MQTT broker or HTTP endpoint that failed."""
     notify_timeout_s: float = 3.0
     """Connect and request timeout of one MQTT connection or HTTP POST of the notify service."""
+
+    # ---- firmware dialects and diagnosis states (sim-dialects)
+    firmware: Literal["legacy", "2026"] = "2026"
+    """Which firmware generation the camera speaks (see :mod:`recamera_mcp.simulator.dialects`); each refuses the
+    other's dialect."""
+    storage_task_s: float = 5.0
+    """How long an asynchronous storage task (2026 ``ASYNC_SUBMIT`` of FORMAT / FREE_UP) runs to COMPLETED."""
+    inference_start_s: float = 1.0
+    """How long inference stays ``starting`` (and ``stopping``) before ``running`` (``stopped``); 0 is instant."""
+
+    def __post_init__(self) -> None:
+        if self.firmware not in ("legacy", "2026"):
+            raise ValueError(f"firmware must be 'legacy' or '2026', not {self.firmware!r}")

@@ -1,4 +1,10 @@
-"""One simulated camera's state: stored configs, auth, the request log and the fault switches."""
+"""One simulated camera's state: stored configs, auth, the request log and the fault switches.
+
+A reboot (:meth:`DeviceState.reboot`: ``POST /system/reboot``, a factory reset, or the ``reboot_s`` fault) revokes
+every token, clears the ``cpu_high`` switch and calls ``on_reboot()`` on every per-area state object that has one
+(the ISP reloads its persisted values, inference restarts, running storage tasks fail). Everything else (configs,
+files, upload sessions) survives, as the device keeps it on its data partition.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from recamera_mcp.simulator.auth import AuthState
-from recamera_mcp.simulator.schemas import ALL_SPECS
+from recamera_mcp.simulator.schemas import default_configs
 from recamera_mcp.simulator.settings import SimSettings
 
 T = TypeVar("T")
@@ -47,6 +53,9 @@ class Faults:
     malformed_next: int = 0
     only_path: str | None = None
     """When set, the counted faults only hit requests whose path contains this text."""
+    # ---- firmware dialects and diagnosis states (sim-dialects)
+    cpu_high: bool = False
+    """``/system/resource-info`` answers CPU, NPU and memory usage pinned at 97 % (cleared by false or a reboot)."""
 
     def matches(self, path: str) -> bool:
         return self.only_path is None or self.only_path in path
@@ -89,7 +98,7 @@ class DeviceState:
     # ---- configs -------------------------------------------------------------------------------------------
     def reset_configs(self) -> None:
         """Every config object back to its defaults (factory reset), and the per-area state dropped."""
-        self.configs = {path: spec.default_object() for path, spec in ALL_SPECS.items()}
+        self.configs = default_configs(self.settings.firmware)
         self.extras.clear()
 
     def config(self, path: str) -> Any:
@@ -143,6 +152,12 @@ class DeviceState:
         """Go down (connection refused) for ``seconds``, then come back with every session invalidated.
 
         Without a fleet (an app used in-process) the camera never goes down: it "boots" at once."""
+        with self.lock:
+            self.faults.cpu_high = False
+            for area in list(self.extras.values()):
+                hook = getattr(area, "on_reboot", None)
+                if callable(hook):
+                    hook()
         if self.reboot_hook is not None:
             self.reboot_hook(self.settings.reboot_s if seconds is None else seconds)
         else:

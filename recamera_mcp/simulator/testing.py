@@ -2,7 +2,8 @@
 
 - ``sim_fleet`` (session): one background simulator loop for the whole run.
 - ``make_camera`` (function): a factory ``make_camera(host="127.0.0.1", **settings) -> SimDevice``; every camera
-  it made is stopped after the test.
+  it made is stopped after the test. ``make_camera(firmware="legacy")`` gives the older firmware generation (the
+  default is ``"2026"``, see :mod:`recamera_mcp.simulator.dialects`).
 - ``camera`` (function): one fresh camera on 127.0.0.1 at a free port, password :data:`PASSWORD`.
 - ``rtsp_camera`` (function): a camera that also serves RTSP (free port, high fps); skipped when RTSP is off.
 - ``sim_cloud`` (function): a simulated SenseCraft cloud (``.url``, ``.cloud``) with a ~1 s conversion.

@@ -6,6 +6,7 @@ import time
 
 import httpx
 
+from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS, LATEST_RELEASES
 from recamera_mcp.simulator.testing import raw_login, raw_session
 from tests.simulator.helpers import is_up, make_tar, upload, wait_for, wait_reboot
 
@@ -14,6 +15,8 @@ PROGRESS = "/system/firmware-download-progress"
 LIFECYCLE = {"upload_progress_s": 1.0, "firmware_success_s": 1.0, "install_s": 1.0}
 """Timers of a test upgrade: each phase lasts long enough that a 20 ms poll sees it on a loaded machine."""
 ORDER = ["idle", "starting", "downloading", "success"]
+INSTALLED, LATEST = FIRMWARE_VERSIONS["2026"], LATEST_RELEASES["2026"]
+"""Versions of a default (2026) camera before and after the network upgrade."""
 
 
 def poll_until_down(url: str, http: httpx.Client) -> list[dict]:
@@ -50,7 +53,7 @@ def test_network_upgrade_installs_then_comes_back_with_the_new_version(make_came
         assert plain.json()["code"] == 0
         check = http.post(FW, params={"upload-type": "network"}).json()
         assert check["iUpdateAvailable"] == 1 and check["sUpdating"] is False
-        assert (check["sCurrentVersion"], check["sLatestVersion"]) == ("V1.0.10", "V1.0.11")
+        assert (check["sCurrentVersion"], check["sLatestVersion"]) == (INSTALLED, LATEST)
         started = http.post(FW, params={"upload-type": "network"}, json={"sConfirmToken": check["sConfirmToken"]})
         assert started.json() == {"code": 0, "message": "Download started"}
         again = http.post(FW, params={"upload-type": "network"}).json()
@@ -62,8 +65,8 @@ def test_network_upgrade_installs_then_comes_back_with_the_new_version(make_came
         stale = http.get("/system/device-info")
         assert stale.status_code == 401, "the install invalidated every session"
     with raw_session(cam.url) as http:
-        assert http.get("/system/device-info").json()["sFirmwareVersion"] == "V1.0.11"
-        assert http.get("/system/version").json() == {"sCurrentVersion": "V1.0.11"}
+        assert http.get("/system/device-info").json()["sFirmwareVersion"] == LATEST
+        assert http.get("/system/version").json() == {"sCurrentVersion": LATEST}
         assert http.get(PROGRESS).json()["sStatus"] == "idle"
         after = http.post(FW, params={"upload-type": "network"}).json()
         assert after["iUpdateAvailable"] == 0 and after["sUpdating"] is False
@@ -78,14 +81,14 @@ def test_a_fault_makes_the_next_download_fail(make_camera):
         wait_for(lambda: http.get(PROGRESS).json()["sStatus"] == "error")
         failed = http.get(FW).json()
         assert failed["iPercent"] == 50 and failed["iCurrent"] < failed["iTotal"]
-        assert http.get("/system/device-info").json()["sFirmwareVersion"] == "V1.0.10"
+        assert http.get("/system/device-info").json()["sFirmwareVersion"] == INSTALLED
         retry = http.post(FW, params={"upload-type": "network"}).json()
         assert retry["sUpdating"] is False and retry["sConfirmToken"], "an error ends the upgrade"
         assert http.post(FW, json={"sConfirmToken": retry["sConfirmToken"]}).json()["code"] == 0
         assert_ordered(poll_until_down(cam.url, http))
     wait_for(lambda: is_up(cam.url))
     with raw_session(cam.url) as http:
-        assert http.get("/system/device-info").json()["sFirmwareVersion"] == "V1.0.11", "one fault, one failure"
+        assert http.get("/system/device-info").json()["sFirmwareVersion"] == LATEST, "one fault, one failure"
 
 
 def test_firmware_download_busy_and_cancel(make_camera):
@@ -100,7 +103,7 @@ def test_firmware_download_busy_and_cancel(make_camera):
         assert http.post("/system/firmware-download-cancel").json()["message"] == "Download cancelled"
         assert http.get(FW).json()["sStatus"] == "idle"
         assert http.post(FW, params={"upload-type": "network"}).json()["sUpdating"] is False
-        assert http.get("/system/device-info").json()["sFirmwareVersion"] == "V1.0.10"
+        assert http.get("/system/device-info").json()["sFirmwareVersion"] == INSTALLED
 
 
 def test_local_firmware_upload_checks_md5_and_content_then_installs(make_camera):
@@ -137,4 +140,4 @@ def test_a_reboot_during_a_download_drops_it(make_camera):
     wait_reboot(cam.url)
     with raw_session(cam.url) as http:
         assert http.get(PROGRESS).json()["sStatus"] == "idle"
-        assert http.get("/system/device-info").json()["sFirmwareVersion"] == "V1.0.10"
+        assert http.get("/system/device-info").json()["sFirmwareVersion"] == INSTALLED

@@ -5,7 +5,9 @@ Each area module may define:
 - ``ROUTES``: routes whose paths are relative to the CGI base ``/cgi-bin/entry.cgi``;
 - ``RAW_ROUTES``: routes on raw paths (``/storage/relay/...``, ``/ws/...``, ``/api/v1/...``);
 - ``HOOKS``: :class:`~recamera_mcp.simulator.routes.config.ConfigHooks` by config path;
-- ``FAULTS``: named area faults (``isp_timeout``, ``relay_expire``) callable with the device state;
+- ``FAULTS``: named area faults (``isp_timeout``, ``relay_expire``) callable with the device state, fired by a
+  truthy value;
+- ``VALUE_FAULTS``: named area faults called with the device state and the value (``clock_skew_s``);
 - ``PUBLIC_PATHS``: CGI paths served without a token;
 - ``ON_BOOT``: callables ``(state)`` run when the camera comes back from a reboot, before it answers
   (:meth:`~recamera_mcp.simulator.state.DeviceState.booted`);
@@ -26,6 +28,7 @@ from starlette.routing import BaseRoute
 from recamera_mcp.simulator.routes import (
     auth,
     capture,
+    diagnosis,
     firmware,
     image,
     inference,
@@ -45,7 +48,7 @@ from recamera_mcp.simulator.state import DeviceState
 
 AREA_MODULES: tuple[ModuleType, ...] = (
     auth, system, video, streams, models, inference, firmware, network, image, recording, storage,
-    capture, notify, secure,
+    capture, notify, secure, diagnosis,
 )  # fmt: skip
 
 
@@ -76,6 +79,13 @@ def area_faults() -> dict[str, Callable[[DeviceState], None]]:
     faults: dict[str, Callable[[DeviceState], None]] = {}
     for module in AREA_MODULES:
         faults.update(getattr(module, "FAULTS", {}))
+    return faults
+
+
+def value_faults() -> dict[str, Callable[[DeviceState, Any], None]]:
+    faults: dict[str, Callable[[DeviceState, Any], None]] = {}
+    for module in AREA_MODULES:
+        faults.update(getattr(module, "VALUE_FAULTS", {}))
     return faults
 
 

@@ -38,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from recamera_mcp.simulator.dialects import latest_release
 from recamera_mcp.simulator.errors import Module, SimError, busy, invalid
 from recamera_mcp.simulator.routes.common import data, device_of, read_object, success
 from recamera_mcp.simulator.routes.system import firmware_version
@@ -45,7 +46,6 @@ from recamera_mcp.simulator.routes.uploads import Upload, resumable
 from recamera_mcp.simulator.state import DeviceState
 
 _M = Module.DEVICE
-LATEST_VERSION = "V1.0.11"
 DEFAULT_RELEASE_URL = "https://github.com/Seeed-Studio/reCamera-Pro-OTA"
 GITHUB_REPO = re.compile(r"https?://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/?")
 VERSION = re.compile(r"V(\d+)\.(\d+)\.(\d+)")
@@ -167,7 +167,7 @@ async def _network(state: DeviceState, body: dict[str, Any]) -> Response:
         if not isinstance(url, str) or GITHUB_REPO.fullmatch(url) is None:
             raise invalid(_M, "Invalid sReleaseURL, expected GitHub repo URL")
         current = firmware_version(state)
-        latest = max(LATEST_VERSION, current, key=_version_key)
+        latest = max(latest_release(state), current, key=_version_key)
         running = updating(state)
         token = "" if running else secrets.token_hex(16)
         if token:

@@ -33,14 +33,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from recamera_mcp.simulator.dialects import installed_version
 from recamera_mcp.simulator.errors import Module, SimError, invalid
 from recamera_mcp.simulator.routes.common import data, device_of, read_object, success
 from recamera_mcp.simulator.routes.config import ConfigHooks
+from recamera_mcp.simulator.routes.diagnosis import pin_resources
 from recamera_mcp.simulator.routes.uploads import Upload, resumable
 from recamera_mcp.simulator.schemas import ALL_SPECS, apply_write
 from recamera_mcp.simulator.state import DeviceState
-
-FIRMWARE_VERSION = "V1.0.10"
 
 
 async def device_info(request: Request) -> Response:
@@ -48,7 +48,7 @@ async def device_info(request: Request) -> Response:
     return data(
         {
             "sBasePlateModel": "Base Board-V1.0,Expand Board-V1.0",
-            "sFirmwareVersion": state.extras.get("firmware_version", FIRMWARE_VERSION),
+            "sFirmwareVersion": firmware_version(state),
             "sSensorModel": "SC850SL",
             "sSerialNumber": state.settings.serial,
             "sDeviceName": f"reCamera2-{state.settings.serial[-4:]}",
@@ -80,6 +80,7 @@ async def resource_info(request: Request) -> Response:
             "iStorageTotal": storage_total,
             "sStorage": f"{storage_used / 1024 / 1024:.1f}G/{storage_total / 1024 / 1024:.1f}G",
         }
+        | pin_resources(state, mem_total)
     )
 
 
@@ -127,7 +128,7 @@ def maintenance_of(state: DeviceState) -> Maintenance:
 
 def firmware_version(state: DeviceState) -> str:
     """The running firmware version (changed by a successful upgrade)."""
-    return str(state.extras.get("firmware_version", FIRMWARE_VERSION))
+    return str(state.extras.get("firmware_version", installed_version(state)))
 
 
 DEVICE_SPECIFIC = frozenset({"/network/lan", "/record/storage/config"})
