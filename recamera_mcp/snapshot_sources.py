@@ -54,6 +54,8 @@ __all__ = ["SOURCES", "take_snapshot"]
 SOURCES = ("auto", "rtsp", "capture")
 FALLBACK = (NotSupported, DeviceUnreachable, DeviceTimeout)
 """RTSP failures after which ``auto`` takes the picture by capture instead."""
+MAX_GAP_S = 0.5
+"""A drawn result further than this from the picture's instant is flagged (objects move)."""
 
 
 def _decode(jpeg: bytes) -> Any:
@@ -129,7 +131,7 @@ async def _draw(client: ReCameraClient, shot: Snapshot, log: ResultLog, stream: 
     deadline = time.monotonic() + 2.0
     while not log.items and time.monotonic() < deadline and log.error is None:
         await asyncio.sleep(0.05)  # the first result of a freshly opened socket may still be on its way
-    result = log.nearest(device_ms=shot.taken_ms, received=received)
+    result, gap_s = log.nearest(device_ms=shot.taken_ms, received=received)
     if result is None:
         shot.warnings.append("no inference result arrived while the picture was taken: nothing drawn")
         shot.overlay = []
@@ -146,6 +148,10 @@ async def _draw(client: ReCameraClient, shot: Snapshot, log: ResultLog, stream: 
     shot.jpeg, _w, _h = await asyncio.to_thread(encode_frame, drawn, MAX_EDGE, JPEG_QUALITY)
     shot.overlay = result.detections(ref, limit=len(result.objects))
     shot.overlay_ms = result.timestamp_ms
+    if gap_s is not None and gap_s > MAX_GAP_S:
+        shot.warnings.append(
+            f"the detections drawn are from a result {gap_s:.1f} s away from the picture (none nearer)"
+        )
 
 
 async def take_snapshot(

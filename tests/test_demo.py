@@ -39,3 +39,4 @@ def test_demo_completes_every_step_without_rtsp():
     snapshots = [line for line in out.splitlines() if line.startswith("    <- ") and '"source": "capture"' in line]
     assert len(snapshots) == 2, "the snapshot playbook and the overlay step both came from the camera's capture"
     assert '"source": "rtsp"' not in out and "no snapshot" not in out
+    assert "not in this build" not in out, "every step ran (the ai and system toolsets are loaded on the way)"

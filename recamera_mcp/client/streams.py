@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -67,16 +67,20 @@ class ResultLog:
     items: deque[tuple[float, InferenceResult]]
     error: str | None = None
 
-    def nearest(self, *, device_ms: int | None = None, received: float | None = None) -> InferenceResult | None:
-        """The result nearest to a device time (ms) or else to a local monotonic time."""
+    def nearest(
+        self, *, device_ms: int | None = None, received: float | None = None
+    ) -> tuple[InferenceResult | None, float | None]:
+        """The result nearest to a device time (ms), else to a local monotonic time, and how far (s) it is."""
         items = list(self.items)
         if device_ms is not None:
             stamped = [(abs(r.timestamp_ms - device_ms), i) for i, (_t, r) in enumerate(items) if r.timestamp_ms]
             if stamped:
-                return items[min(stamped)[1]][1]
+                gap_ms, index = min(stamped)
+                return items[index][1], gap_ms / 1000
         if received is not None and items:
-            return min(items, key=lambda item: abs(item[0] - received))[1]
-        return items[-1][1] if items else None
+            at, result = min(items, key=lambda item: abs(item[0] - received))
+            return result, abs(at - received)
+        return (items[-1][1], None) if items else (None, None)
 
 
 class LogLine(BaseModel):
@@ -141,7 +145,9 @@ class StreamsAPI:
             self.seen_frame = FrameSize(width, height, "image")
 
     # ---- shared: bounded collection with one reconnect -----------------------------------------------------
-    async def _messages(self, path: str, deadline: float, reconnects: list[int]) -> AsyncIterator[str | bytes | None]:
+    async def _messages(
+        self, path: str, deadline: float, reconnects: list[int]
+    ) -> AsyncGenerator[str | bytes | None, None]:
         """Messages of ``path`` until ``deadline`` (None = a quiet second, so callers can report progress); a
         dropped socket is opened again once (``reconnects[0]`` counts it), a second drop ends the stream."""
         while True:

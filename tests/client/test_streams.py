@@ -28,7 +28,12 @@ def results_ws_opened(device: Any) -> int:
 
 
 async def enable_inference(cam: Any, model: str = "yolo11n_detection.rknn") -> None:
+    """Turn inference on and wait until it runs (it is ``starting`` for a moment, as on the device)."""
     await cam.config.update(ConfigArea.INFERENCE, {"iEnable": 1, "sModel": model})
+    deadline = time.monotonic() + 10
+    while (await cam.inference.state()).get("sStatus") != "running":
+        assert time.monotonic() < deadline, "inference never reached running"
+        await asyncio.sleep(0.05)
 
 
 # ---- watch_inference -----------------------------------------------------------------------------------------

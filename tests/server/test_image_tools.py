@@ -166,7 +166,7 @@ def magenta(pixel) -> bool:
 
 
 async def test_overlay_draws_the_boxes_where_the_result_put_them(make_camera, connect):
-    camera = make_camera(inference_rate_hz=20.0)
+    camera = make_camera(inference_rate_hz=20.0, inference_start_s=0)
     async with connect() as mcp:
         plain = await mcp.call_tool("snapshot", {"host": camera.address, "source": "capture", "overlay": True})
         assert plain.structured_content is not None and plain.structured_content["overlay"] == []
