@@ -123,3 +123,10 @@ async def test_check_notifications_through_a_real_broker(make_camera, connect, m
         on = await call_ok(mcp, "check_notifications", host=camera.address, duration_s=1.5)
     assert on["verdict"] == "delivered" and on["received"] > 0 and on["problems"] == []
     assert on["target"] == f"mqtt://{mqtt_broker.host}:{mqtt_broker.port}/results/data"
+
+
+async def test_call_api_names_the_tools_for_the_websockets(camera, connect):
+    async with connect() as mcp:
+        err = await call_error(mcp, "call_api", host=camera.address, method="GET", path="/ws/system/terminal", raw=True)
+    assert "watch_inference" in err and "read_logs" in err and "run_command" in err
+    assert terminals(camera) == 0
