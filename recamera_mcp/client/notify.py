@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -24,6 +23,7 @@ from recamera_mcp.client._errors import Fix, ReCameraError, ValidationError
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._models import Problem
 from recamera_mcp.client._mqtt import MqttListen, listen, mqtt_target, topic_problem
+from recamera_mcp.client._progress import Progress, with_progress
 from recamera_mcp.client._secrets import mask_url
 from recamera_mcp.client._text import device_text
 from recamera_mcp.client.config import ConfigAPI
@@ -34,7 +34,6 @@ __all__ = ["NotificationCheck", "NotifyAPI", "NotifyStatus"]
 
 STATUS_PATH = "/notify/status"
 MODES = {0: "off", 1: "mqtt", 2: "http", 3: "uart"}
-Progress = Callable[[float, float, str], Awaitable[None]]
 
 
 class NotifyStatus(BaseModel):
@@ -146,10 +145,10 @@ class NotifyAPI:
             return out  # nothing can arrive: say why at once
         before = await self.status()
         if target is not None and not isinstance(target, str):
-            seen = await self._with_progress(listen(target, duration_s), duration_s, started, progress)
+            seen = await with_progress(listen(target, duration_s), duration_s, progress, "listening for results")
             self._judge_mqtt(out, seen, duration_s)
         else:
-            await self._with_progress(asyncio.sleep(duration_s), duration_s, started, progress)
+            await with_progress(asyncio.sleep(duration_s), duration_s, progress, "reading the camera's counters")
             out.verdict = "unverifiable"
             out.notes.append(
                 f"{mode.upper()} deliveries cannot be received from here: only the camera's own counters are shown"
@@ -159,16 +158,6 @@ class NotifyAPI:
         self._judge_camera(out, before, after)
         out.elapsed_s = round(time.monotonic() - started, 2)
         return out
-
-    @staticmethod
-    async def _with_progress(work: Awaitable[Any], total: float, started: float, progress: Progress | None) -> Any:
-        task = asyncio.ensure_future(work)
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=1.0)
-            if done:
-                return task.result()
-            if progress is not None:
-                await progress(min(time.monotonic() - started, total), total, "listening for results")
 
     @staticmethod
     def _judge_mqtt(out: NotificationCheck, seen: MqttListen, duration_s: float) -> None:

@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +29,7 @@ from recamera_mcp.client._endpoints import ConfigArea
 from recamera_mcp.client._errors import DeviceUnreachable, Fix, ReCameraError, ValidationError
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._models import Problem
+from recamera_mcp.client._progress import Progress, with_progress
 from recamera_mcp.client._results import (
     FrameSize,
     InferenceResult,
@@ -56,8 +57,6 @@ MAX_RESULTS = 10_000
 MAX_LINES = 2000
 LINE_CHARS = 500
 OUTPUT_CHARS = 16_000
-Progress = Callable[[float, float, str], Awaitable[None]]
-"""``await progress(done, total, message)``, called about once a second during long collections."""
 
 
 @dataclass
@@ -290,7 +289,14 @@ class StreamsAPI:
                 await task
 
     # ---- system log ----------------------------------------------------------------------------------------
-    async def read_logs(self, duration_s: float = 5.0, max_lines: int = 200, contains: str | None = None) -> LogsResult:
+    async def read_logs(
+        self,
+        duration_s: float = 5.0,
+        max_lines: int = 200,
+        contains: str | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> LogsResult:
         """The recent history plus what arrives within ``duration_s``, filtered by ``contains`` (case-insensitive),
         the newest ``max_lines`` kept (newest last). Secrets are masked, control sequences stripped."""
         _check("duration_s", duration_s, 0, MAX_DURATION_S)
@@ -300,20 +306,21 @@ class StreamsAPI:
         needle = contains.strip().lower() if contains else None
         started = time.monotonic()
         kept: deque[LogLine] = deque(maxlen=max_lines)
-        recent: deque[tuple[str, str, str]] = deque(maxlen=4 * MAX_LINES)
+        last_key: tuple[str, str, str] | None = None
         matched = seen = 0
         reconnects = [0]
         # the history comes at once; the deadline starts when it did, so duration_s=0 reads the history only
         deadline = started + max(duration_s, 0.0) + self._funnel.timeout
         history_at: float | None = None
+        last_report = started
         async with contextlib.aclosing(self._messages(LOGS_WS, deadline, reconnects)) as messages:
             async for message in messages:
                 if message is not None:
-                    for raw in _log_items(message):
-                        key = (str(raw.get("sTimestamp")), str(raw.get("sLevel")), str(raw.get("sData"))[:200])
-                        if key in recent:
-                            continue  # the history again after a reconnect
-                        recent.append(key)
+                    items = _log_items(message)
+                    if history_at is not None and message[:1] in ("[", b"["):
+                        items = _after(items, last_key)  # the history again after a reconnect: only what is new
+                    for raw in items:
+                        last_key = _log_key(raw)
                         seen += 1
                         line = _log_line(raw)
                         if needle is None or needle in line.text.lower() or needle == line.level.lower():
@@ -321,8 +328,12 @@ class StreamsAPI:
                             kept.append(line)
                     if history_at is None:
                         history_at = time.monotonic()
-                if history_at is not None and time.monotonic() - history_at >= duration_s:
+                now = time.monotonic()
+                if history_at is not None and now - history_at >= duration_s:
                     break
+                if progress is not None and history_at is not None and now - last_report >= 1.0:
+                    last_report = now
+                    await progress(min(now - history_at, duration_s), duration_s, f"{matched} lines")
         return LogsResult(host=self._funnel.address.key, lines=list(kept), matched=matched, seen=seen,
                           elapsed_s=round(time.monotonic() - started, 2), reconnects=reconnects[0])  # fmt: skip
 
@@ -332,7 +343,9 @@ class StreamsAPI:
         """True when ``command`` is on the allow-list of commands that change nothing."""
         return read_only_command(validate_command(command))
 
-    async def run_command(self, command: str, timeout_s: float = 10.0) -> CommandResult:
+    async def run_command(
+        self, command: str, timeout_s: float = 10.0, *, progress: Progress | None = None
+    ) -> CommandResult:
         """Run one shell command in the camera's terminal (as root) and return its output.
 
         The caller decides whether it may run: :meth:`read_only` tells the allow-listed commands that change
@@ -341,7 +354,7 @@ class StreamsAPI:
         _check("timeout_s", timeout_s, 1, MAX_DURATION_S)
         started = time.monotonic()
         async with self._funnel.websocket(TERMINAL_WS, subprotocols=["tty"]) as ws:
-            run = await run_in_terminal(ws, command, timeout_s)
+            run = await with_progress(run_in_terminal(ws, command, timeout_s), timeout_s, progress, "running")
         output = device_text(run.output, len(run.output) + 1)
         truncated = len(output) > OUTPUT_CHARS or "bytes of output not kept" in output
         if len(output) > OUTPUT_CHARS:
@@ -367,6 +380,20 @@ def _log_items(message: str | bytes) -> list[dict[str, Any]]:
         return [{"sLevel": "INFO", "sData": message if isinstance(message, str) else message.decode(errors="replace")}]
     items = value if isinstance(value, list) else [value]
     return [item for item in items[: MAX_LINES * 4] if isinstance(item, dict)]
+
+
+def _log_key(raw: dict[str, Any]) -> tuple[str, str, str]:
+    return str(raw.get("sTimestamp"))[:32], str(raw.get("sLevel"))[:16], str(raw.get("sData"))[:300]
+
+
+def _after(items: list[dict[str, Any]], last: tuple[str, str, str] | None) -> list[dict[str, Any]]:
+    """The entries of a history after the last line already read (all of them when it is not in there)."""
+    if last is None:
+        return items
+    for index in range(len(items) - 1, -1, -1):
+        if _log_key(items[index]) == last:
+            return items[index + 1 :]
+    return items
 
 
 def _log_line(raw: dict[str, Any]) -> LogLine:

@@ -178,6 +178,35 @@ async def test_logs_follow_new_lines_for_the_duration(make_camera, make_client):
     assert [line.text for line in logs.lines] == ["kernel: a late line"]
 
 
+async def test_logs_after_a_dropped_socket_are_neither_lost_nor_doubled(make_camera, make_client):
+    device = make_camera(**FAST)
+    proxy = await CutProxy.start(device.host, device.port)
+    try:
+        via = make_client(SimpleNamespace(address=proxy.address))
+        append_log(device.camera, "info", "marker: before the drop")
+        task = asyncio.create_task(via.streams.read_logs(duration_s=3, contains="marker:"))
+        deadline = time.monotonic() + 5
+        while not any(e.call == ("WS", "/ws/system/logs") for e in device.camera.log):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+        append_log(device.camera, "info", "marker: same second, same text")
+        append_log(device.camera, "info", "marker: same second, same text")
+        await asyncio.sleep(0.3)
+        proxy.cut()
+        append_log(device.camera, "info", "marker: while it was down")
+        logs = await task
+    finally:
+        await proxy.close()
+    assert logs.reconnects == 1
+    assert [line.text for line in logs.lines] == [
+        "marker: before the drop",
+        "marker: same second, same text",
+        "marker: same second, same text",
+        "marker: while it was down",
+    ]
+
+
 async def test_log_text_is_cleaned_and_secrets_masked(make_camera, make_client):
     device = make_camera(**FAST)
     cam = make_client(device)

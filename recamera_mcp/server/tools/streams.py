@@ -33,7 +33,7 @@ async def watch_inference(
     """Collect live inference results: count, rate, per-label counts and best confidence, the latest boxes."""
     with tool_errors(f"watch_inference on {host}"):
         client = await server_state(ctx).sessions.client(host)
-        summary = await client.streams.watch_inference(max(duration_s, 0.5), max_results, progress=ctx.report_progress)
+        summary = await client.streams.watch_inference(duration_s, max_results, progress=ctx.report_progress)
         problem = problem_text(summary.problem) if summary.problem is not None else None
         return WatchInferenceOutput(**summary.model_dump(exclude={"problem"}), problem=problem)
 
@@ -49,7 +49,7 @@ async def read_logs(
     """Recent system log lines plus those arriving within duration_s, newest last."""
     with tool_errors(f"read_logs on {host}"):
         client = await server_state(ctx).sessions.client(host)
-        return await client.streams.read_logs(duration_s, max_lines, contains)
+        return await client.streams.read_logs(duration_s, max_lines, contains, progress=ctx.report_progress)
 
 
 @tool("system", "Run a shell command on the camera", read_only=False, destructive=True)
@@ -75,5 +75,5 @@ async def run_command(
                     host=key, command=command.strip()[:1000], output="", read_only=False, elapsed_s=0.0,
                     ran=False, confirmation=decision.request,
                 )  # fmt: skip
-        done = await client.streams.run_command(command, timeout_s)
+        done = await client.streams.run_command(command, timeout_s, progress=ctx.report_progress)
         return RunCommandOutput(**done.model_dump())
