@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from datetime import datetime
 from types import SimpleNamespace
@@ -18,6 +19,7 @@ from recamera_mcp.client._terminal import read_only_command
 from recamera_mcp.client._text import device_text, terminal_text
 from recamera_mcp.simulator import scene
 from recamera_mcp.simulator.routes.streams import append_log
+from recamera_mcp.simulator.testing import raw_session
 from tests.tcp_proxy import CutProxy
 
 FAST = {"inference_rate_hz": 40.0, "log_rate_hz": 20.0}
@@ -121,6 +123,28 @@ async def test_a_second_drop_ends_the_watch_with_what_was_collected(make_camera,
     finally:
         await proxy.close()
     assert summary.reconnects == 1 and summary.stopped_by == "connection" and summary.results > 0
+
+
+async def test_websockets_follow_the_camera_to_https(camera, make_client):
+    cam = make_client(camera)
+    await cam.system.device_info()
+    with raw_session(camera.url) as http:  # someone else turns HTTPS on
+        assert http.post("/system/secure", json={"sEnable": True}).json()["code"] == 0
+    deadline = time.monotonic() + 10
+    while True:  # the camera brings up its TLS port
+        try:
+            socket.create_connection((camera.host, camera.camera.settings.https_port), timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "HTTPS never came up"
+            await asyncio.sleep(0.05)
+    assert cam.address.scheme == "http"
+    logs = await cam.streams.read_logs(duration_s=0, contains="/ws/system/logs")
+    assert cam.address.scheme == "https", "the 307 of the WebSocket handshake switched the client to HTTPS"
+    assert [e.status for e in camera.camera.log if e.call == ("WS", "/ws/system/logs")] == [307, 101]
+    assert logs.lines and logs.lines[-1].text.endswith('"GET /ws/system/logs HTTP/1.1" 101')
+    done = await cam.streams.run_command("uname")
+    assert done.output == "Linux"
 
 
 @pytest.mark.parametrize(("duration", "count"), [(0.1, 10), (121, 10), (5, 0), (5, 10_001)])
