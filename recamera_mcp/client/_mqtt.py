@@ -178,7 +178,11 @@ async def listen(target: MqttTarget, duration_s: float, *, timeout_s: float = 5.
             max_queued_incoming_messages=MAX_QUEUED,
         ) as client:
             seen.connected = True
-            await client.subscribe(target.topic, qos=0)
+            granted = await client.subscribe(target.topic, qos=0)
+            codes = [getattr(code, "value", code) for code in granted or ()]
+            if any(isinstance(code, int) and code >= 0x80 for code in codes):
+                seen.error, seen.error_kind = f"the broker refused the subscription to {target.topic!r}", "refused"
+                return seen
             deadline = time.monotonic() + duration_s
             try:
                 async with asyncio.timeout(duration_s):

@@ -168,7 +168,7 @@ class NotifyAPI:
             out.notes.append(f"{seen.skewed} results were stamped after they arrived: the camera's clock is ahead")
         if seen.oversized:
             out.notes.append(f"{seen.oversized} messages were larger than expected and not read")
-        if not seen.connected:
+        if not seen.connected or seen.error_kind == "refused":
             out.verdict = "broker_refused" if seen.error_kind == "refused" else "broker_unreachable"
             out.problems.append(Problem(message=f"from this machine: {seen.error}"))
         elif seen.received:

@@ -147,3 +147,33 @@ async def test_http_deliveries_that_fail_are_a_problem(make_camera, make_client)
     check = await cam.notify.check(duration_s=1.5)
     assert check.verdict == "unverifiable" and check.camera_published == 0
     assert check.camera_failed and "deliveries fail" in check.problems[0].message
+
+
+async def test_a_broker_hiding_the_topic_from_this_user_is_named(make_camera, make_client, make_mqtt_broker):
+    """The camera may publish (its user has write access) but not read its topic: nothing arrives here, and the
+    check says the camera delivered while this subscription saw nothing."""
+    broker = make_mqtt_broker(users={"camera": "Right#Pass1"})
+    broker.stop()
+    (broker.folder / "acl").write_text("user camera\ntopic write results/data\n")
+    with (broker.folder / "mosquitto.conf").open("a") as conf:
+        conf.write(f"acl_file {broker.folder / 'acl'}\n")
+    assert broker.start(), broker.errors()
+    cam = make_client(make_camera(**FAST))
+    await setup(cam, broker, sUsername="camera", sPassword="Right#Pass1")
+    await until_camera_state(cam, "connected")
+    check = await cam.notify.check(duration_s=1.5)
+    assert (check.verdict, check.received) == ("nothing_received", 0)
+    assert check.camera_published and any("hides the topic" in note for note in check.notes)
+    assert "no message arrived on" in check.problems[0].message
+
+
+def test_nothing_received_while_the_camera_reports_errors_blames_the_camera():
+    from recamera_mcp.client import NotificationCheck, NotifyAPI, NotifyStatus
+
+    out = NotificationCheck(host="cam", mode="mqtt", verdict="nothing_received")
+    before = NotifyStatus(state="error", published=0, failed=2, last_error="mqtt: broker:1883: timed out")
+    after = NotifyStatus(state="error", published=0, failed=7, last_error="mqtt: broker:1883: timed out")
+    NotifyAPI._judge_camera(out, before, after)
+    assert (out.verdict, out.camera_published, out.camera_failed) == ("camera_cannot_deliver", 0, 5)
+    assert out.camera_error == "mqtt: broker:1883: timed out"
+    assert out.problems[0].message == "the camera cannot deliver: mqtt: broker:1883: timed out"
