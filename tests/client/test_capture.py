@@ -19,7 +19,9 @@ def decoded(jpeg: bytes) -> np.ndarray:
     return frame
 
 
-async def test_still_is_the_cameras_picture_and_is_removed_afterwards(camera, make_client):
+@pytest.mark.parametrize("firmware", ["2026", "legacy"])
+async def test_still_is_the_cameras_picture_and_is_removed_afterwards(make_camera, make_client, firmware):
+    camera = make_camera(firmware=firmware)
     cam = make_client(camera)
     before = files_on_card(camera)
     first = await cam.capture.still()

@@ -39,8 +39,9 @@ async def enable_inference(cam: Any, model: str = "yolo11n_detection.rknn") -> N
 
 
 # ---- watch_inference -----------------------------------------------------------------------------------------
-async def test_results_stop_at_max_results_and_match_the_scene(make_camera, make_client):
-    device = make_camera(**FAST)
+@pytest.mark.parametrize("firmware", ["2026", "legacy"])
+async def test_results_stop_at_max_results_and_match_the_scene(make_camera, make_client, firmware):
+    device = make_camera(firmware=firmware, **FAST)
     cam = make_client(device)
     await enable_inference(cam)
     summary = await cam.streams.watch_inference(duration_s=30, max_results=12)
@@ -249,7 +250,9 @@ def test_text_helpers_render_a_terminal():
 
 
 # ---- run_command -----------------------------------------------------------------------------------------------
-async def test_commands_run_in_the_terminal_output_only(camera, make_client):
+@pytest.mark.parametrize("firmware", ["2026", "legacy"])
+async def test_commands_run_in_the_terminal_output_only(make_camera, make_client, firmware):
+    camera = make_camera(firmware=firmware)
     cam = make_client(camera)
     done = await cam.streams.run_command("uname -a")
     assert done.output == "Linux recamera 6.1.157 #1 SMP PREEMPT Fri Aug  1 15:02:11 CST 2025 aarch64 GNU/Linux"
