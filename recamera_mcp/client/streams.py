@@ -116,15 +116,18 @@ def _check(name: str, value: float, low: float, high: float) -> None:
 def inference_problem(state: dict[str, Any]) -> Problem | None:
     """Why no results come from an inference state (``GET /model/inference``), or None when it runs."""
     enabled = state.get("iEnable") == 1
-    status = str(state.get("sStatus") or "")[:32]
+    status = device_text(state.get("sStatus") or "", 32)
     model = state.get("sModel")
     if enabled and status in ("running", "starting", ""):
         return None
     if not isinstance(model, str) or not model:
         return Problem(message="inference is off and no model is selected: deploy a model and enable inference")
-    fix = Fix(op="config.update", args={"area": ConfigArea.INFERENCE.value, "changes": {"iEnable": 1}})
     if enabled:
-        return Problem(message=f"inference is enabled but its status is {status or 'unknown'}", fix=fix)
+        return Problem(
+            message=f"inference is enabled but its status is {status}: restart it (POST /model/inference-restart), "
+            "or check the model and the system log"
+        )
+    fix = Fix(op="config.update", args={"area": ConfigArea.INFERENCE.value, "changes": {"iEnable": 1}})
     return Problem(message=f"inference is off (model {device_text(model, 128)} selected): enable it", fix=fix)
 
 
@@ -148,16 +151,21 @@ class StreamsAPI:
         self, path: str, deadline: float, reconnects: list[int]
     ) -> AsyncGenerator[str | bytes | None, None]:
         """Messages of ``path`` until ``deadline`` (None = a quiet second, so callers can report progress); a
-        dropped socket is opened again once (``reconnects[0]`` counts it), a second drop ends the stream."""
+        dropped socket is opened again once (``reconnects[0]`` counts it), a second drop ends the stream, and so
+        does a failure to open it again (what was collected is kept). A failure of the first open is raised."""
+        opened = False
         while True:
             try:
                 async with self._funnel.websocket(path) as ws:
+                    opened = True
                     while (left := deadline - time.monotonic()) > 0:
                         yield await ws.recv(min(left, 1.0))
                     return
-            except DeviceUnreachable as exc:
-                if reconnects[0] >= 1 or deadline - time.monotonic() <= 0:
-                    log.info("%s: %s dropped again (%s); stopping", self._funnel.address.key, path, exc.message)
+            except ReCameraError as exc:
+                if not opened:
+                    raise
+                if reconnects[0] >= 1 or deadline - time.monotonic() <= 0 or not isinstance(exc, DeviceUnreachable):
+                    log.info("%s: %s ended (%s); stopping", self._funnel.address.key, path, exc.message)
                     reconnects.append(1)  # marks "ended by the connection"
                     return
                 reconnects[0] += 1
@@ -256,9 +264,10 @@ class StreamsAPI:
             stopped_by=stopped_by,
         )
         if tally.results == 0:
+            status = device_text(state.get("sStatus") or "running", 32)
             summary.problem = Problem(
-                message=f"inference reports {state.get('sStatus') or 'running'}, but no result arrived in "
-                f"{elapsed:g} s: check the model and the system log"
+                message=f"inference reports {status}, but no result arrived in {elapsed:g} s: check the model and "
+                "the system log"
             )
         return summary
 
