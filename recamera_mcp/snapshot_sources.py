@@ -54,6 +54,8 @@ __all__ = ["SOURCES", "take_snapshot"]
 SOURCES = ("auto", "rtsp", "capture")
 FALLBACK = (NotSupported, DeviceUnreachable, DeviceTimeout)
 """RTSP failures after which ``auto`` takes the picture by capture instead."""
+MAX_LISTED = 20
+"""Detections listed in the result (all of them are drawn)."""
 MAX_GAP_S = 0.5
 """A drawn result further than this from the picture's instant is flagged (objects move)."""
 
@@ -127,7 +129,6 @@ async def _results(client: ReCameraClient, wanted: bool) -> AsyncIterator[tuple[
 
 
 async def _draw(client: ReCameraClient, shot: Snapshot, log: ResultLog, stream: str, received: float) -> None:
-
     deadline = time.monotonic() + 2.0
     while not log.items and time.monotonic() < deadline and log.error is None:
         await asyncio.sleep(0.05)  # the first result of a freshly opened socket may still be on its way
@@ -146,7 +147,7 @@ async def _draw(client: ReCameraClient, shot: Snapshot, log: ResultLog, stream: 
     frame = await asyncio.to_thread(_decode, shot.jpeg)
     drawn = await asyncio.to_thread(draw_detections, frame, boxed, (ref.width, ref.height))
     shot.jpeg, _w, _h = await asyncio.to_thread(encode_frame, drawn, MAX_EDGE, JPEG_QUALITY)
-    shot.overlay = result.detections(ref, limit=len(result.objects))
+    shot.overlay = result.detections(ref, limit=MAX_LISTED)  # all are drawn; the best are listed
     shot.overlay_ms = result.timestamp_ms
     if gap_s is not None and gap_s > MAX_GAP_S:
         shot.warnings.append(
@@ -168,6 +169,7 @@ async def take_snapshot(
     if source not in SOURCES:
         raise ValidationError(f"unknown source {source!r}", "use auto, rtsp or capture", field="source")
     options: dict[str, Any] = {"discard_frames": discard_frames, "save_to": save_to, "warm": warm}
+    started = time.monotonic()
     async with _results(client, overlay) as (log, problem):
         shot = await _acquire(client, source, stream, options)
         received = time.monotonic()
@@ -176,4 +178,5 @@ async def take_snapshot(
     if problem is not None:
         shot.overlay = []
         shot.overlay_problem = problem
+    shot.elapsed_s = round(time.monotonic() - started, 3)  # the whole of it: a failed RTSP attempt, the overlay
     return shot
