@@ -295,3 +295,39 @@ def test_read_only_commands_are_on_the_allow_list(command):
 )  # fmt: skip
 def test_anything_else_is_not(command):
     assert not read_only_command(command)
+
+
+class HangingTTY:
+    """A ttyd that shows a prompt, echoes the command, prints a little and then never returns to the prompt until
+    it gets Ctrl-C (as `tail -f` would): the client side of the protocol, without a socket."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def send(self, message: str | bytes) -> None:
+        data = message.encode() if isinstance(message, str) else message
+        self.sent.append(data)
+        if data.startswith(b"{"):
+            await self.queue.put(b"0\x1b[1;32mroot@cam:~#\x1b[0m ")
+        elif data == b"0\x03":
+            await self.queue.put(b"0^C\r\nroot@cam:~# ")
+        elif data.startswith(b"0") and data.endswith(b"\r"):
+            await self.queue.put(b"0" + data[1:-1] + b"\r\nline 1\r\nline 2\r\n")
+
+    async def recv(self, timeout_s: float | None = None) -> bytes | None:
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout_s)
+        except TimeoutError:
+            return None
+
+
+async def test_a_command_that_never_returns_times_out_and_is_interrupted():
+    from recamera_mcp.client._terminal import run_in_terminal
+
+    tty = HangingTTY()
+    run = await run_in_terminal(tty, "tail -f /var/log/messages", 1.0)  # type: ignore[arg-type]
+    assert (run.finished, run.closed, run.prompt) == (False, False, "root@cam:~#")
+    assert run.output == "line 1\nline 2"
+    assert b"0\x03" in tty.sent, "Ctrl-C was sent"
+    assert tty.sent[0].startswith(b'{"AuthToken": ""') and b'"columns": 200' in tty.sent[0]
