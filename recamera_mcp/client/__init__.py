@@ -16,6 +16,7 @@ from recamera_mcp.client._client import DEFAULT_USERNAME, ReCameraClient
 from recamera_mcp.client._endpoints import CONFIG_AREAS, AreaSpec, ConfigArea
 from recamera_mcp.client._errors import (
     AuthError,
+    Conflict,
     DeviceApiError,
     DeviceTimeout,
     DeviceUnreachable,
@@ -33,7 +34,7 @@ from recamera_mcp.client._errors import (
 )
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
-from recamera_mcp.client._models import FieldChange, LoginResult, Problem, WriteResult
+from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._results import Detection, FrameSize, InferenceSummary, LabelStats, iso_ms
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
@@ -83,6 +84,7 @@ __all__ = [
     "ConfigAPI",
     "ConfigArea",
     "Detection",
+    "Conflict",
     "DeviceApiError",
     "DeviceResponse",
     "DeviceStatus",
@@ -125,6 +127,7 @@ __all__ = [
     "RecordingStatus",
     "ResetResult",
     "ResultLog",
+    "Revert",
     "RuleInfo",
     "Slot",
     "StorageAPI",
