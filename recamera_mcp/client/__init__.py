@@ -33,6 +33,7 @@ from recamera_mcp.client._errors import (
     WrongCredentials,
 )
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
+from recamera_mcp.client._findings import Finding, Severity
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._results import Detection, FrameSize, InferenceSummary, LabelStats, iso_ms
@@ -42,6 +43,7 @@ from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
 from recamera_mcp.client.capture import CaptureAPI, CapturedStill, CaptureStatus
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.diagnosis import SYMPTOM_CHECKS, Diagnosis, Symptom, diagnose
 from recamera_mcp.client.image import (
     GROUPS,
     SCENES,
@@ -72,6 +74,7 @@ __all__ = [
     "GROUPS",
     "SCENES",
     "SECRET_MASK",
+    "SYMPTOM_CHECKS",
     "Adjustment",
     "AreaSpec",
     "AuthError",
@@ -91,11 +94,13 @@ __all__ = [
     "DeviceTimeout",
     "DeviceUnreachable",
     "DeviceWebSocket",
+    "Diagnosis",
     "DiscoveryError",
     "DownloadResult",
     "Enhancement",
     "Exposure",
     "FieldChange",
+    "Finding",
     "Fix",
     "FrameSize",
     "HostAddress",
@@ -128,6 +133,7 @@ __all__ = [
     "ResetResult",
     "ResultLog",
     "Revert",
+    "Severity",
     "RuleInfo",
     "Slot",
     "StorageAPI",
@@ -137,6 +143,7 @@ __all__ = [
     "StorageStatus",
     "StreamedResponse",
     "StreamsAPI",
+    "Symptom",
     "SystemAPI",
     "Thumbnail",
     "TokenCache",
@@ -150,6 +157,7 @@ __all__ = [
     "WrongCredentials",
     "inference_problem",
     "iso_ms",
+    "diagnose",
     "is_secret_field",
     "mask_secrets",
     "mask_value",
