@@ -6,7 +6,7 @@
 
 One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.image``, ``cam.storage``,
 ``cam.recording``, ``cam.models``, ``cam.inference``, ``cam.streams``, ``cam.capture``,
-``cam.notify``. Everything a caller needs is exported here.
+``cam.notify``, and the deploy chain ``cam.deploy``. Everything a caller needs is exported here.
 """
 
 from __future__ import annotations
@@ -35,14 +35,25 @@ from recamera_mcp.client._errors import (
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
 from recamera_mcp.client._findings import Finding, Severity
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
+from recamera_mcp.client._model_info import ListedModel, ModelCategory, ModelInfo
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._results import Detection, FrameSize, InferenceSummary, LabelStats, iso_ms
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
+from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadResult, UploadSession
 from recamera_mcp.client.capture import CaptureAPI, CapturedStill, CaptureStatus
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.deploy import (
+    DeployAPI,
+    DeployFailed,
+    DeployResult,
+    DeployStage,
+    ModelSource,
+    ResultsCheck,
+    StageProgress,
+)
 from recamera_mcp.client.diagnosis import SYMPTOM_CHECKS, Diagnosis, Symptom, diagnose
 from recamera_mcp.client.image import (
     GROUPS,
@@ -59,8 +70,15 @@ from recamera_mcp.client.image import (
     VideoAdjustment,
     WhiteBalance,
 )
-from recamera_mcp.client.inference import InferenceAPI
-from recamera_mcp.client.models import ModelsAPI
+from recamera_mcp.client.inference import InferenceAPI, InferenceResult
+from recamera_mcp.client.models import (
+    CameraDownloadResult,
+    InfoWriteResult,
+    ModelDeletePlan,
+    ModelsAPI,
+    ModelUploadResult,
+    file_md5,
+)
 from recamera_mcp.client.notify import NotificationCheck, NotifyAPI, NotifyStatus
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
@@ -68,7 +86,23 @@ from recamera_mcp.client.streams import CommandResult, LogLine, LogsResult, Resu
 from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
 
 __all__ = [
+    "CameraDownloadResult",
+    "StageProgress",
+    "ResultsCheck",
+    "ModelSource",
+    "DeployStage",
+    "DeployResult",
+    "DeployFailed",
+    "DeployAPI",
+    "InferenceResult",
+    "ModelInfo",
+    "ModelCategory",
+    "ListedModel",
+    "ModelUploadResult",
+    "ModelDeletePlan",
+    "InfoWriteResult",
     "CGI_PREFIX",
+    "CHUNK_SIZE",
     "CONFIG_AREAS",
     "DEFAULT_USERNAME",
     "GROUPS",
@@ -134,6 +168,7 @@ __all__ = [
     "ResultLog",
     "Revert",
     "Severity",
+    "ResumableUpload",
     "RuleInfo",
     "Slot",
     "StorageAPI",
@@ -150,6 +185,9 @@ __all__ = [
     "TokenRejected",
     "TriggerResult",
     "TuneResult",
+    "UploadProgress",
+    "UploadResult",
+    "UploadSession",
     "ValidationError",
     "VideoAdjustment",
     "WhiteBalance",
@@ -158,6 +196,7 @@ __all__ = [
     "inference_problem",
     "iso_ms",
     "diagnose",
+    "file_md5",
     "is_secret_field",
     "mask_secrets",
     "mask_value",

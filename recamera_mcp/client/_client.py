@@ -17,6 +17,7 @@ from recamera_mcp.client._funnel import DEFAULT_USERNAME, Funnel
 from recamera_mcp.client._models import FieldChange, Revert
 from recamera_mcp.client.capture import CaptureAPI
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.deploy import DeployAPI
 from recamera_mcp.client.image import ImageAPI
 from recamera_mcp.client.inference import InferenceAPI
 from recamera_mcp.client.models import ModelsAPI
@@ -63,7 +64,7 @@ class ReCameraClient(Funnel):
     @cached_property
     def models(self) -> ModelsAPI:
         """AI models on the camera."""
-        return ModelsAPI(self)
+        return ModelsAPI(self, lambda: self.inference)
 
     @cached_property
     def inference(self) -> InferenceAPI:
@@ -84,6 +85,11 @@ class ReCameraClient(Funnel):
     def notify(self) -> NotifyAPI:
         """Where inference results are sent, and whether they arrive."""
         return NotifyAPI(self, self.config, self.inference)
+
+    @cached_property
+    def deploy(self) -> DeployAPI:
+        """The deploy chain: model file to running inference."""
+        return DeployAPI(self.models, self.inference)
 
     async def revert(self, step: Revert) -> list[FieldChange]:
         """Put back what one write changed (its :class:`Revert`), by the same read-before-write path: the device's

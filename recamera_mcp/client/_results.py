@@ -27,7 +27,7 @@ from recamera_mcp.client._text import device_text
 __all__ = [
     "Detection",
     "FrameSize",
-    "InferenceResult",
+    "ResultMessage",
     "InferenceSummary",
     "LabelStats",
     "ResultTally",
@@ -107,7 +107,7 @@ class Detection(BaseModel):
 
 
 @dataclass
-class InferenceResult:
+class ResultMessage:
     """One parsed message: its device time, task, model, objects (pixel boxes) and the frame it names (if any)."""
 
     timestamp_ms: int | None
@@ -157,7 +157,7 @@ def _task(value: Any, message: dict[str, Any]) -> str | None:
     return None
 
 
-def parse_result(raw: str | bytes) -> InferenceResult | None:
+def parse_result(raw: str | bytes) -> ResultMessage | None:
     """One WebSocket message as a result; None for something that is not one (an empty frame, an echo of JSON)."""
     if isinstance(raw, bytes):
         raw = raw[: 1024 * 1024].decode("utf-8", errors="replace")
@@ -169,9 +169,9 @@ def parse_result(raw: str | bytes) -> InferenceResult | None:
     except (ValueError, RecursionError):
         message = None
     if not isinstance(message, dict):
-        return InferenceResult(timestamp_ms=None, task=None, model=None, text=device_text(text, 300))
+        return ResultMessage(timestamp_ms=None, task=None, model=None, text=device_text(text, 300))
     stamp = _number(message.get("timestamp_ms"))
-    result = InferenceResult(
+    result = ResultMessage(
         timestamp_ms=int(stamp) if stamp is not None and 0 <= stamp < 1e14 else None,
         task=_task(message.get("task_type"), message),
         model=device_text(message["model_id"], 128) if isinstance(message.get("model_id"), str) else None,
@@ -205,7 +205,7 @@ def normalised(box: tuple[float, float, float, float], frame: tuple[int, int]) -
                                                            (bottom, height))]  # fmt: skip
 
 
-def detections(result: InferenceResult, frame: FrameSize | None, limit: int = TOP_BOXES) -> list[Detection]:
+def detections(result: ResultMessage, frame: FrameSize | None, limit: int = TOP_BOXES) -> list[Detection]:
     """The result's objects, best first, at most ``limit``, boxes normalised to ``frame`` when it is known."""
     size = result.frame or ((frame.width, frame.height) if frame is not None else None)
     ranked = sorted(result.objects, key=lambda o: -o[1])[:limit]
@@ -265,11 +265,11 @@ class ResultTally:
     last_ms: int | None = None
     model: str | None = None
     task: str | None = None
-    latest: InferenceResult | None = None
+    latest: ResultMessage | None = None
     counts: dict[str, list[float]] = field(default_factory=dict)
     texts: list[str] = field(default_factory=list)
 
-    def add(self, result: InferenceResult) -> None:
+    def add(self, result: ResultMessage) -> None:
         self.results += 1
         if result.text is not None:
             if len(self.texts) < TEXT_SAMPLES:

@@ -32,8 +32,8 @@ from recamera_mcp.client._models import Problem
 from recamera_mcp.client._progress import Progress, with_progress
 from recamera_mcp.client._results import (
     FrameSize,
-    InferenceResult,
     InferenceSummary,
+    ResultMessage,
     ResultTally,
     detections,
     iso_ms,
@@ -63,12 +63,12 @@ OUTPUT_CHARS = 16_000
 class ResultLog:
     """Results received while :meth:`StreamsAPI.listening` ran: ``(monotonic receive time, result)``."""
 
-    items: deque[tuple[float, InferenceResult]]
+    items: deque[tuple[float, ResultMessage]]
     error: str | None = None
 
     def nearest(
         self, *, device_ms: int | None = None, received: float | None = None
-    ) -> tuple[InferenceResult | None, float | None]:
+    ) -> tuple[ResultMessage | None, float | None]:
         """The result nearest to a device time (ms), else to a local monotonic time, and how far (s) it is."""
         items = list(self.items)
         if device_ms is not None:
@@ -124,10 +124,11 @@ def inference_problem(state: dict[str, Any]) -> Problem | None:
         return Problem(message="inference is off and no model is selected: deploy a model and enable inference")
     if enabled:
         return Problem(
-            message=f"inference is enabled but its status is {status}: restart it (POST /model/inference-restart), "
-            "or check the model and the system log"
+            message=f"inference is enabled but its status is {status}: restart it, or check the model and the "
+            "system log",
+            fix=Fix(op="inference.restart"),
         )
-    fix = Fix(op="config.update", args={"area": ConfigArea.INFERENCE.value, "changes": {"iEnable": 1}})
+    fix = Fix(op="inference.configure", args={"enabled": True})
     return Problem(message=f"inference is off (model {device_text(model, 128)} selected): enable it", fix=fix)
 
 

@@ -18,20 +18,24 @@ from recamera_mcp.client import (
 )
 
 EXPECTED = {
-    "Adjustment", "AreaSpec", "AuthError", "Backlight", "BatteryInfo", "CGI_PREFIX", "CONFIG_AREAS", "ConfigAPI",
-    "ConfigArea", "Conflict", "DEFAULT_USERNAME", "DeviceApiError", "DeviceResponse", "DeviceStatus",
-    "DeviceTimeout", "DeviceUnreachable", "DeviceWebSocket", "Diagnosis", "DiscoveryError", "DownloadResult",
-    "Enhancement", "Exposure", "FieldChange", "Finding", "Fix", "GROUPS", "HostAddress", "ImageAPI", "ImageValues",
-    "InferenceAPI", "KeyProbe", "LockedOut", "LoginResult", "ModelsAPI", "MustChangePassword", "NightToDay",
-    "NotAReCamera", "NotSupported", "ProbeAnswer", "Problem", "ReCameraClient", "ReCameraError", "RecordingAPI",
-    "RecordingEntry", "RecordingList", "RecordingStatus", "ResetResult", "Revert", "RuleInfo", "SCENES",
-    "SECRET_MASK", "SYMPTOM_CHECKS", "Severity", "Slot", "StorageAPI", "StorageAction", "StorageNotReady",
-    "StoragePlan", "StorageStatus", "StreamedResponse", "Symptom", "SystemAPI", "Thumbnail", "TokenCache",
-    "TokenRejected", "TriggerResult", "TuneResult", "ValidationError", "VideoAdjustment", "WhiteBalance",
-    "WriteResult", "WrongCredentials", "diagnose", "is_secret_field", "mask_secrets", "mask_value", "parse_host",
-    "public_key_of", "redact_text", "CaptureAPI", "CapturedStill", "CaptureStatus", "CommandResult", "Detection",
-    "FrameSize", "InferenceSummary", "LabelStats", "LogLine", "LogsResult", "ResultLog", "StreamsAPI",
-    "NotificationCheck", "NotifyAPI", "NotifyStatus", "inference_problem", "iso_ms",
+    "Adjustment", "AreaSpec", "AuthError", "Backlight", "BatteryInfo", "CGI_PREFIX", "CHUNK_SIZE", "CONFIG_AREAS",
+    "CameraDownloadResult", "ConfigAPI", "ConfigArea", "Conflict", "DEFAULT_USERNAME", "DeployAPI", "DeployFailed",
+    "DeployResult", "DeployStage", "DeviceApiError", "DeviceResponse", "DeviceStatus", "DeviceTimeout",
+    "DeviceUnreachable", "DeviceWebSocket", "Diagnosis", "DiscoveryError", "DownloadResult", "Enhancement",
+    "Exposure", "FieldChange", "Finding", "Fix", "GROUPS", "HostAddress", "ImageAPI", "ImageValues", "InferenceAPI",
+    "InferenceResult", "InfoWriteResult", "KeyProbe", "ListedModel", "LockedOut", "LoginResult", "ModelCategory",
+    "ModelDeletePlan", "ModelInfo", "ModelSource", "ModelUploadResult", "ModelsAPI", "MustChangePassword",
+    "NightToDay", "NotAReCamera", "NotSupported", "ProbeAnswer", "Problem", "ReCameraClient", "ReCameraError",
+    "RecordingAPI", "RecordingEntry", "RecordingList", "RecordingStatus", "ResetResult", "ResultsCheck",
+    "ResumableUpload", "Revert", "RuleInfo", "SCENES", "SECRET_MASK", "SYMPTOM_CHECKS", "Severity", "Slot",
+    "StageProgress", "StorageAPI", "StorageAction", "StorageNotReady", "StoragePlan", "StorageStatus",
+    "StreamedResponse", "Symptom", "SystemAPI", "Thumbnail", "TokenCache", "TokenRejected", "TriggerResult",
+    "TuneResult", "UploadProgress", "UploadResult", "UploadSession", "ValidationError", "VideoAdjustment",
+    "WhiteBalance", "WriteResult", "WrongCredentials", "diagnose", "file_md5", "is_secret_field", "mask_secrets",
+    "mask_value", "parse_host", "public_key_of", "redact_text",
+    "CaptureAPI", "CapturedStill", "CaptureStatus", "CommandResult", "Detection", "FrameSize", "InferenceSummary",
+    "LabelStats", "LogLine", "LogsResult", "ResultLog", "StreamsAPI", "NotificationCheck", "NotifyAPI", "NotifyStatus",
+    "inference_problem", "iso_ms",
 
 }  # fmt: skip
 

@@ -62,7 +62,7 @@ async def test_inference_off_is_answered_at_once(make_camera, make_client, mqtt_
     await setup(cam, mqtt_broker, inference=False)
     check = await cam.notify.check(duration_s=30)
     assert check.verdict == "inference_off" and check.camera_published is None
-    assert check.problems[0].fix is not None and check.problems[0].fix.args["area"] == "inference"
+    assert check.problems[0].fix is not None and check.problems[0].fix.op == "inference.configure"
 
 
 async def test_a_topic_nobody_can_publish_on_is_the_wrong_topic(make_camera, make_client, mqtt_broker):

@@ -78,8 +78,8 @@ async def test_inference_off_is_answered_at_once_with_the_fix(camera, make_clien
     summary = await cam.streams.watch_inference(duration_s=60)
     assert (summary.running, summary.results, summary.stopped_by) == (False, 0, "inference_off")
     assert summary.problem is not None and "inference is off" in summary.problem.message
-    assert summary.problem.fix is not None and summary.problem.fix.op == "config.update"
-    assert summary.problem.fix.args == {"area": "inference", "changes": {"iEnable": 1}}
+    assert summary.problem.fix is not None and summary.problem.fix.op == "inference.configure"
+    assert summary.problem.fix.args == {"enabled": True}
     assert results_ws_opened(camera) == 0, "nothing to wait for: the socket is not even opened"
 
 

@@ -172,7 +172,7 @@ async def test_overlay_draws_the_boxes_where_the_result_put_them(make_camera, co
     async with connect() as mcp:
         plain = await mcp.call_tool("snapshot", {"host": camera.address, "source": "capture", "overlay": True})
         assert plain.structured_content is not None and plain.structured_content["overlay"] == []
-        assert 'update_config(area="inference", changes={"iEnable":1})' in plain.structured_content["warning"]
+        assert "configure_inference(enabled=true)" in plain.structured_content["warning"]
         await call_ok(mcp, "update_config", host=camera.address, area="inference", changes={"iEnable": 1})
         result = await mcp.call_tool("snapshot", {"host": camera.address, "source": "capture", "overlay": True})
     assert not result.is_error and result.structured_content is not None

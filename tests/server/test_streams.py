@@ -46,7 +46,7 @@ async def test_watch_inference_off_then_on(make_camera, connect):
     async with connect() as mcp:
         off = await call_ok(mcp, "watch_inference", host=camera.address, duration_s=60)
         assert off["running"] is False and off["stopped_by"] == "inference_off"
-        assert 'update_config(area="inference", changes={"iEnable":1})' in off["problem"]
+        assert "configure_inference(enabled=true)" in off["problem"]
         await call_ok(mcp, "update_config", host=camera.address, area="inference", changes={"iEnable": 1})
         few = await call_ok(mcp, "watch_inference", host=camera.address, max_results=5)
         assert (few["results"], few["stopped_by"], few["problem"]) == (5, "max_results", None)
