@@ -33,6 +33,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("storage", "storage slots, or format, free-up, eject, remove (as storage)", "recamera_mcp.cli.media:storage"),
     ("upload-model", "upload an .rknn model, resumable (as upload_model)", "recamera_mcp.cli.ai:upload_model"),
     ("deploy", "model file to running inference in one go (as deploy_model)", "recamera_mcp.cli.ai:deploy"),
+    ("logs", "the camera's system log; --follow keeps printing (as read_logs)", "recamera_mcp.cli.live:logs"),
+    ("watch", "live detections as a table that updates in place (as watch_inference)", "recamera_mcp.cli.live:watch"),
     ("fleet", "status, set or diagnose on many cameras (as fleet)", "recamera_mcp.cli.fleet:fleet"),
     ("doctor", "check this machine for GStreamer, nmap and an MQTT broker", "recamera_mcp.cli.doctor:doctor"),
     ("skill", "print SKILL.md, the agent skill that goes with the server", "recamera_mcp.cli.doctor:skill"),

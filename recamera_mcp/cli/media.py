@@ -38,7 +38,10 @@ def _snapshot_args(parser: argparse.ArgumentParser) -> None:
         "-o", "--output", metavar="FILE", help="JPEG file or folder (default: snapshot-HOST-TIME.jpg here)"
     )
     parser.add_argument("--stream", choices=("main", "sub"), default="main", help="RTSP stream (default main)")
-    parser.add_argument("--discard-frames", type=int, default=None, help="stale frames to skip (default 120)")
+    parser.add_argument("--source", choices=("auto", "rtsp", "capture"), default="auto",
+                        help="auto: RTSP, else the camera's own capture (default auto)")  # fmt: skip
+    parser.add_argument("--overlay", action="store_true", help="draw the current detections (boxes, labels)")
+    parser.add_argument("--discard-frames", type=int, default=None, help="stale RTSP frames to skip (default 120)")
     parser.add_argument("--show", action="store_true", help="draw a small preview in terminals that show images")
 
 
@@ -48,18 +51,22 @@ def _default_file(host: str) -> Path:
 
 
 async def _snapshot(cli: Cli, args: argparse.Namespace) -> None:
-    from recamera_mcp.snapshot import snapshot_device  # OpenCV: only for this command
+    from recamera_mcp.snapshot_sources import take_snapshot  # OpenCV: only for this command
 
     client = await cli.sessions.client(args.host)
     target = Path(args.output).expanduser().resolve() if args.output else _default_file(args.host)
     options = {} if args.discard_frames is None else {"discard_frames": args.discard_frames}
-    shot = await snapshot_device(client, args.stream, save_to=str(target), **options)
+    shot = await take_snapshot(
+        client, args.source, args.stream, overlay=args.overlay, save_to=str(target), **options
+    )  # fmt: skip
     out = snapshot_output(client.address.key, args.stream, shot)
 
     def human() -> None:
         cli.out.print(shown(out.saved_path, 1000))
-        cli.note(f"{out.source_width}x{out.source_height}, {out.frames_discarded} stale frames skipped, "
-                 f"{out.elapsed_s:.1f} s" + (f"; {out.warning}" if out.warning else ""))  # fmt: skip
+        how = f"{out.frames_discarded} stale frames skipped" if out.source == "rtsp" else "the camera's capture"
+        drawn = f", {len(out.overlay)} detections drawn" if out.overlay else ""
+        cli.note(f"{out.source_width}x{out.source_height}, {how}{drawn}, {out.elapsed_s:.1f} s"
+                 + (f"; {out.warning}" if out.warning else ""))  # fmt: skip
         if args.show:
             _show(cli, shot.jpeg)
 

@@ -5,8 +5,8 @@
         result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
 
 One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.image``, ``cam.storage``,
-``cam.recording``, ``cam.models``, ``cam.inference``, and the deploy chain ``cam.deploy``. Everything a caller
-needs is exported here.
+``cam.recording``, ``cam.models``, ``cam.inference``, ``cam.streams``, ``cam.capture``,
+``cam.notify``, and the deploy chain ``cam.deploy``. Everything a caller needs is exported here.
 """
 
 from __future__ import annotations
@@ -37,11 +37,13 @@ from recamera_mcp.client._findings import Finding, Severity
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
 from recamera_mcp.client._model_info import ListedModel, ModelCategory, ModelInfo
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
+from recamera_mcp.client._results import Detection, FrameSize, InferenceSummary, LabelStats, iso_ms
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
 from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadResult, UploadSession
+from recamera_mcp.client.capture import CaptureAPI, CapturedStill, CaptureStatus
 from recamera_mcp.client.config import ConfigAPI
 from recamera_mcp.client.deploy import (
     DeployAPI,
@@ -77,8 +79,18 @@ from recamera_mcp.client.models import (
     ModelUploadResult,
     file_md5,
 )
+from recamera_mcp.client.notify import NotificationCheck, NotifyAPI, NotifyStatus
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
+from recamera_mcp.client.streams import (
+    CommandResult,
+    LiveResults,
+    LogLine,
+    LogsResult,
+    ResultLog,
+    StreamsAPI,
+    inference_problem,
+)
 from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
 
 __all__ = [
@@ -110,8 +122,14 @@ __all__ = [
     "AuthError",
     "Backlight",
     "BatteryInfo",
+    "CaptureAPI",
+    "CaptureStatus",
+    "CapturedStill",
+    "CommandResult",
+    "LiveResults",
     "ConfigAPI",
     "ConfigArea",
+    "Detection",
     "Conflict",
     "DeviceApiError",
     "DeviceResponse",
@@ -127,18 +145,26 @@ __all__ = [
     "FieldChange",
     "Finding",
     "Fix",
+    "FrameSize",
     "HostAddress",
     "ImageAPI",
     "ImageValues",
     "InferenceAPI",
+    "InferenceSummary",
     "KeyProbe",
+    "LabelStats",
     "LockedOut",
+    "LogLine",
     "LoginResult",
+    "LogsResult",
     "ModelsAPI",
     "MustChangePassword",
     "NightToDay",
     "NotAReCamera",
     "NotSupported",
+    "NotificationCheck",
+    "NotifyAPI",
+    "NotifyStatus",
     "ProbeAnswer",
     "Problem",
     "ReCameraClient",
@@ -148,6 +174,7 @@ __all__ = [
     "RecordingList",
     "RecordingStatus",
     "ResetResult",
+    "ResultLog",
     "Revert",
     "Severity",
     "ResumableUpload",
@@ -159,6 +186,7 @@ __all__ = [
     "StoragePlan",
     "StorageStatus",
     "StreamedResponse",
+    "StreamsAPI",
     "Symptom",
     "SystemAPI",
     "Thumbnail",
@@ -174,6 +202,8 @@ __all__ = [
     "WhiteBalance",
     "WriteResult",
     "WrongCredentials",
+    "inference_problem",
+    "iso_ms",
     "diagnose",
     "file_md5",
     "is_secret_field",

@@ -30,7 +30,7 @@ from mcp.types import ElicitRequest, ElicitRequestFormParams, ElicitResult, Inpu
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
-from recamera_mcp.server.models_confirm import ConfirmationRequest
+from recamera_mcp.server.models_confirm import ConfirmationRequest as ConfirmationRequest  # re-exported
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tokens import ConfirmStore, args_digest
 

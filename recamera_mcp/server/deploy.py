@@ -6,18 +6,32 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from recamera_mcp.client import DeployFailed, ReCameraClient, ResultsCheck
+from recamera_mcp.client import DeployFailed, ReCameraClient, ReCameraError, ResultsCheck
 from recamera_mcp.server.cloud import CloudAccess
 from recamera_mcp.server.models_ai import DeployOutput, InfoArg
 
-__all__ = ["deploy", "deploy_failure", "first_results_check"]
+__all__ = ["RESULTS_WATCH_S", "deploy", "deploy_failure", "first_results_check"]
+
+RESULTS_WATCH_S = 5.0
 
 
 def first_results_check(client: ReCameraClient) -> ResultsCheck | None:
-    """The deploy chain's last stage, "the first inference results arrive": None until the live-stream area
-    (``watch_inference``) exists; then return a callable that watches the results WebSocket for a few seconds and
-    answers a one-line summary (raising when nothing comes)."""
-    return None
+    """The deploy chain's last stage, "the first inference results arrive": watch the results WebSocket (the client's
+    ``streams.watch_inference``, as the ``watch_inference`` tool does) for a few seconds; a one-line summary, or a
+    :class:`ReCameraError` when nothing comes."""
+
+    async def check() -> str:
+        summary = await client.streams.watch_inference(duration_s=RESULTS_WATCH_S, max_results=3)
+        if summary.results == 0:
+            why = summary.problem.message if summary.problem is not None else "no result arrived"
+            raise ReCameraError(
+                f"{client.address.key}: {why}", "watch_inference and read_logs show what the camera does"
+            )
+        labels = ", ".join(f"{s.label} {s.best:.2f}" for s in summary.labels[:3]) or "no objects"
+        rate = f" at {summary.rate_hz:g}/s" if summary.rate_hz else ""
+        return f"{summary.results} results arrived{rate}: {labels}"
+
+    return check
 
 
 async def deploy(

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from recamera_mcp.client import FieldChange
+from recamera_mcp.client import Detection, FieldChange, iso_ms
+from recamera_mcp.server.advice import problem_text
 from recamera_mcp.server.models_confirm import ConfirmationRequest
 
 if TYPE_CHECKING:
@@ -39,24 +40,34 @@ class ResetImageOutput(BaseModel):
 
 class SnapshotOutput(BaseModel):
     host: str
-    stream: str
+    stream: str | None = Field(default=None, description="RTSP stream read (null for a capture)")
+    source: str = Field(description="rtsp, or capture (the camera took the picture itself)")
+    why: str | None = Field(default=None, description="Why that source (auto: what RTSP did)")
     width: int = Field(description="Width of the returned image (downscaled to <= 1280 px on the long edge)")
     height: int
-    source_width: int = Field(description="Width of the stream's frame")
+    source_width: int = Field(description="Width of the camera's frame")
     source_height: int
     frames_discarded: int = Field(description="Stale frames skipped after opening the stream (0 when warm)")
     elapsed_s: float = Field(description="Wall time of the whole snapshot")
-    connect_s: float = Field(description="Time to open the RTSP stream (0 when warm)")
+    connect_s: float = Field(description="Time to open the RTSP stream (0 when warm or captured)")
     warm: bool = Field(description="Served by a warm reader without re-opening the stream")
     saved_path: str | None = Field(default=None, description="Full-size JPEG written here when save_to was given")
+    overlay: list[Detection] | None = Field(default=None, description="Detections drawn, boxes normalised 0-1")
+    overlay_at: str | None = Field(default=None, description="Device time of the result drawn, ISO UTC")
     warning: str | None = None
 
 
 def snapshot_output(host: str, stream: str, shot: Snapshot) -> SnapshotOutput:
-    """The structured answer for one snapshot (the JPEG itself travels apart)."""
+    """The structured answer for one snapshot (the JPEG itself travels apart); an overlay that could not be drawn
+    is a warning with the tool call that fixes it."""
+    warnings = list(shot.warnings)
+    if shot.overlay_problem is not None:
+        warnings.append(f"no overlay: {problem_text(shot.overlay_problem)}")
     return SnapshotOutput(
         host=host,
-        stream=stream,
+        stream=stream if shot.source == "rtsp" else None,
+        source=shot.source,
+        why=shot.why,
         width=shot.width,
         height=shot.height,
         source_width=shot.source_width,
@@ -66,5 +77,7 @@ def snapshot_output(host: str, stream: str, shot: Snapshot) -> SnapshotOutput:
         connect_s=shot.connect_s,
         warm=shot.warm,
         saved_path=shot.saved_path,
-        warning="; ".join(shot.warnings) or None,
+        overlay=shot.overlay,
+        overlay_at=iso_ms(shot.overlay_ms),
+        warning="; ".join(warnings) or None,
     )
