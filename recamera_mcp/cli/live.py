@@ -58,23 +58,31 @@ async def _logs(cli: Cli, args: argparse.Namespace) -> None:
 
         cli.emit(out, human)
         return
-    printed: set[tuple[str | None, str, str]] = set()
+    seen: set[tuple[str | None, str, str]] = set()
 
-    async def follow(line: LogLine) -> None:
-        key = (line.time, line.level, line.text)
-        if key in printed:  # the history again after the next read
-            return
-        printed.add(key)
-        if cli.json:
+    def show(line: LogLine) -> None:
+        if cli.json:  # one JSON object a line while following
             print(json.dumps(line.model_dump(mode="json"), ensure_ascii=False), flush=True)
         else:
             cli.out.print(_line(line), markup=False, highlight=False)
 
+    async def remember(line: LogLine) -> None:
+        seen.add((line.time, line.level, line.text))
+
+    async def follow(line: LogLine) -> None:
+        key = (line.time, line.level, line.text)
+        if key not in seen:  # each read starts with the history again: only what is new is printed
+            seen.add(key)
+            show(line)
+
+    history = await client.streams.read_logs(0, args.lines, args.contains, on_line=remember)
+    for line in history.lines:  # like tail -n N -f: the newest N first
+        show(line)
     cli.note("following the camera's log; Ctrl-C stops")
     while True:  # each read is bounded by the client; the next one starts where it ended
         await client.streams.read_logs(MAX_S, args.lines, args.contains, on_line=follow)
-        if len(printed) > 100_000:
-            printed.clear()
+        if len(seen) > 100_000:
+            seen.clear()
 
 
 logs = camera_command(_logs_args, _logs)
@@ -117,16 +125,18 @@ async def _watch(cli: Cli, args: argparse.Namespace) -> None:
         summary = await client.streams.watch_inference(args.duration, args.max_results)
     else:
         with Live(_live_view(key, None, args.duration), console=cli.out, refresh_per_second=4) as view:
-            shown_at = 0.0
+            shown_at, latest = 0.0, None
 
             async def update(live: LiveResults) -> None:
-                nonlocal shown_at
-                now = time.monotonic()
+                nonlocal shown_at, latest
+                latest, now = live, time.monotonic()
                 if now - shown_at >= 0.2:
                     shown_at = now
                     view.update(_live_view(key, live, args.duration))
 
             summary = await client.streams.watch_inference(args.duration, args.max_results, on_result=update)
+            if latest is not None:
+                view.update(_live_view(key, latest, args.duration))  # the last result too
     out = watch_output(summary)
     cli.emit(out, lambda: _summary(cli, out, tables=not live_view))  # the live view's last tables stay on screen
 
