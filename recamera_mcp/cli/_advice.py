@@ -44,8 +44,15 @@ def _set(args: dict[str, Any]) -> str | None:
     return shlex.join(["recamera-mcp", "set", str(args["host"]), str(args["area"]), *words_of(changes)])
 
 
+def _storage(args: dict[str, Any]) -> str | None:
+    action = str(args.get("action", "status")).replace("_", "-")
+    slot = ["--slot", str(args["slot"])] if args.get("slot") else []
+    return shlex.join(["recamera-mcp", "storage", str(args["host"]), action, *slot])
+
+
 _COMMANDS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "update_config": _set,
+    "storage": _storage,
     "diagnose": lambda a: shlex.join(["recamera-mcp", "diagnose", str(a["host"])]),
     "reboot": lambda a: shlex.join(["recamera-mcp", "reboot", str(a["host"])]),
 }

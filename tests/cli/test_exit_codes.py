@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from recamera_mcp.simulator.routes.ai_state import ai_state
+from recamera_mcp.simulator.routes.storage_state import SlotState, storage_area
 from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.testing import PASSWORD
 from tests.cli.helpers import cli_env, run_cli
@@ -67,6 +68,16 @@ async def test_unreachable_exits_4_and_a_device_failure_exits_1(sim_fleet, camer
     failed = await run(tmp_path, "set", camera.address, "lan", "dLink.sDNS2=1.1.1.1")
     assert failed.returncode == 1 and "write failed" in failed.stderr
     assert camera.camera.faults.answer_next is None, "the write was sent and refused"
+
+
+async def test_an_error_says_the_command_that_fixes_it(camera, tmp_path):
+    storage_area(camera.camera).set_slot(state=SlotState.MOUNTED)
+    unselected = await run(tmp_path, "recordings", camera.address)
+    assert unselected.returncode == 1 and "MOUNTED" in unselected.stderr
+    assert f"fix: recamera-mcp set {camera.address} storage dSelectSlotToEnable.sByDevPath=" in unselected.stderr
+    storage_area(camera.camera).set_slot(state=SlotState.NOT_FORMATTED_OR_FORMAT_UNSUPPORTED)
+    unformatted = await run(tmp_path, "recordings", camera.address)
+    assert f"fix: recamera-mcp storage {camera.address} format --slot /dev/" in unformatted.stderr
 
 
 async def test_a_destructive_command_without_a_terminal_or_yes_refuses_with_5(camera, tmp_path):

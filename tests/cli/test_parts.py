@@ -49,8 +49,10 @@ def test_a_fix_is_the_command_that_makes_it():
                                                            "changes": changes}))  # fmt: skip
     assert line.startswith("recamera-mcp set 10.0.0.5 record_global bRuleEnabled=true dTimer.iIntervalSeconds=60")
     assert "'lClassFilter=[\"a b\"]'" in line, "shell-quoted"
-    other = command_of(ToolCall(tool="storage", args={"host": "10.0.0.5", "action": "format"}))
-    assert other == 'MCP tool storage(host="10.0.0.5", action="format")'
+    storage = command_of(ToolCall(tool="storage", args={"host": "10.0.0.5", "action": "free_up", "slot": "/dev/sd"}))
+    assert storage == "recamera-mcp storage 10.0.0.5 free-up --slot /dev/sd"
+    other = command_of(ToolCall(tool="models", args={"host": "10.0.0.5", "action": "set_info"}, needs=["info"]))
+    assert other == 'MCP tool models(host="10.0.0.5", action="set_info", info=...)'
     asked = fix_line(Fix(op="change_password"), "10.0.0.5")
     assert asked == 'MCP tool change_password(host="10.0.0.5", new_password=...)'
 
