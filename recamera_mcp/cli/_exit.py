@@ -17,6 +17,7 @@ from recamera_mcp.client import (
     ReCameraError,
     ValidationError,
 )
+from recamera_mcp.sensecraft import CloudAuthError
 
 __all__ = ["AUTH", "DEVICE_ERROR", "OK", "REFUSED", "UNREACHABLE", "USAGE", "Refused", "UsageError", "exit_code"]
 
@@ -43,7 +44,7 @@ def exit_code(exc: BaseException) -> int:
         return REFUSED
     if isinstance(exc, UsageError | ValidationError):
         return USAGE
-    if isinstance(exc, AuthError):
+    if isinstance(exc, AuthError | CloudAuthError):
         return AUTH
     if isinstance(exc, DeviceUnreachable | DeviceTimeout | NotAReCamera):
         return UNREACHABLE

@@ -115,7 +115,7 @@ async def _deploy(cli: Cli, args: argparse.Namespace) -> None:
             out = await deploy_chain(client, cloud, model_path=file, info=info, enable=not args.no_enable,
                                      progress=progress)  # fmt: skip
     except DeployFailed as exc:
-        raise DeployFailed(
+        raise DeployFailed(  # the message names the sign-in page when the cloud needs a token
             deploy_failure(f"deploy to {client.address.key}", exc), "", stage=exc.stage, stages=exc.stages,
             camera_state=exc.camera_state,
         ) from exc  # fmt: skip

@@ -135,3 +135,10 @@ def test_the_cli_starts_without_the_mcp_sdk_or_opencv(camera, tmp_path):
         assert _modules_after(tmp_path, [command, "--help"]) <= {"numpy"}, command
     assert "mcp" not in _modules_after(tmp_path, ["status", camera.address, "--json"])
     assert "mcp" not in _modules_after(tmp_path, ["fleet", "diagnose", camera.address, "--json"])
+
+
+async def test_deploying_an_onnx_without_a_sensecraft_token_exits_3_with_the_sign_in_page(camera, tmp_path):
+    model = tmp_path / "people.onnx"
+    model.write_bytes(b"\x08\x07" + bytes(2000))
+    done = await run(tmp_path, "deploy", camera.address, str(model))
+    assert done.returncode == 3 and "convert stage" in done.stderr and "sensecraft.seeed.cc/ai/authorize" in done.stderr
