@@ -4,13 +4,22 @@
         lan = await cam.config.get(ConfigArea.LAN)
         result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
 
-One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.image``, ``cam.storage``,
-``cam.recording``, ``cam.models``, ``cam.inference``. Everything a caller needs is exported here.
+One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.firmware``, ``cam.network``,
+``cam.image``, ``cam.storage``, ``cam.recording``, ``cam.models``, ``cam.inference``. Everything a caller needs is
+exported here.
 """
 
 from __future__ import annotations
 
 from recamera_mcp.client._answers import public_key_of
+from recamera_mcp.client._backup import (
+    BACKUP_FORMAT,
+    DEVICE_SPECIFIC_AREAS,
+    AreaRestore,
+    ConfigBackup,
+    RestorePlan,
+    parse_backup,
+)
 from recamera_mcp.client._client import DEFAULT_USERNAME, ReCameraClient
 from recamera_mcp.client._endpoints import CONFIG_AREAS, AreaSpec, ConfigArea
 from recamera_mcp.client._errors import (
@@ -33,11 +42,23 @@ from recamera_mcp.client._errors import (
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, WriteResult
+from recamera_mcp.client._restart import RestartResult, WaitPolicy
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.firmware import (
+    FirmwareAPI,
+    FirmwareCheck,
+    FirmwareFile,
+    FirmwareProgress,
+    FirmwareWait,
+    UpgradeJob,
+    UpgradeResult,
+    check_release_url,
+    inspect_firmware_file,
+)
 from recamera_mcp.client.image import (
     GROUPS,
     SCENES,
@@ -54,24 +75,29 @@ from recamera_mcp.client.image import (
 )
 from recamera_mcp.client.inference import InferenceAPI
 from recamera_mcp.client.models import ModelsAPI
+from recamera_mcp.client.network import NetworkAPI, WifiNetwork, WifiStatus, link_of
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
-from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
+from recamera_mcp.client.system import BatteryInfo, DeviceStatus, ExportedArchive, SystemAPI
 
 __all__ = [
+    "BACKUP_FORMAT",
     "CGI_PREFIX",
     "CONFIG_AREAS",
     "DEFAULT_USERNAME",
+    "DEVICE_SPECIFIC_AREAS",
     "GROUPS",
     "SCENES",
     "SECRET_MASK",
     "Adjustment",
+    "AreaRestore",
     "AreaSpec",
     "AuthError",
     "Backlight",
     "BatteryInfo",
     "ConfigAPI",
     "ConfigArea",
+    "ConfigBackup",
     "DeviceApiError",
     "DeviceResponse",
     "DeviceStatus",
@@ -81,8 +107,14 @@ __all__ = [
     "DiscoveryError",
     "DownloadResult",
     "Enhancement",
+    "ExportedArchive",
     "Exposure",
     "FieldChange",
+    "FirmwareAPI",
+    "FirmwareCheck",
+    "FirmwareFile",
+    "FirmwareProgress",
+    "FirmwareWait",
     "Fix",
     "HostAddress",
     "ImageAPI",
@@ -92,6 +124,7 @@ __all__ = [
     "LoginResult",
     "ModelsAPI",
     "MustChangePassword",
+    "NetworkAPI",
     "NightToDay",
     "NotAReCamera",
     "NotSupported",
@@ -104,6 +137,8 @@ __all__ = [
     "RecordingList",
     "RecordingStatus",
     "ResetResult",
+    "RestartResult",
+    "RestorePlan",
     "RuleInfo",
     "Slot",
     "StorageAPI",
@@ -118,14 +153,23 @@ __all__ = [
     "TokenRejected",
     "TriggerResult",
     "TuneResult",
+    "UpgradeJob",
+    "UpgradeResult",
     "ValidationError",
     "VideoAdjustment",
+    "WaitPolicy",
     "WhiteBalance",
+    "WifiNetwork",
+    "WifiStatus",
     "WriteResult",
     "WrongCredentials",
+    "check_release_url",
+    "inspect_firmware_file",
     "is_secret_field",
+    "link_of",
     "mask_secrets",
     "mask_value",
+    "parse_backup",
     "parse_host",
     "public_key_of",
     "redact_text",

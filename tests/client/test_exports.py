@@ -29,6 +29,11 @@ EXPECTED = {
     "TokenRejected", "TriggerResult", "TuneResult", "ValidationError", "VideoAdjustment", "WhiteBalance",
     "WriteResult", "WrongCredentials", "is_secret_field", "mask_secrets", "mask_value", "parse_host",
     "public_key_of", "redact_text",
+    # life-cycle (issue 15): restarts, firmware, Wi-Fi, backups
+    "AreaRestore", "BACKUP_FORMAT", "ConfigBackup", "DEVICE_SPECIFIC_AREAS", "ExportedArchive", "FirmwareAPI",
+    "FirmwareCheck", "FirmwareFile", "FirmwareProgress", "FirmwareWait", "NetworkAPI", "RestartResult",
+    "RestorePlan", "UpgradeJob", "UpgradeResult", "WaitPolicy", "WifiNetwork", "WifiStatus", "check_release_url",
+    "inspect_firmware_file", "link_of", "parse_backup",
 
 }  # fmt: skip
 

@@ -1,0 +1,144 @@
+"""The firmware area against the simulator: the check starts nothing, the network upgrade with the device's token,
+progress, the version check at the end; local firmware files checked before anything is sent."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from recamera_mcp.client import (
+    FirmwareWait,
+    ReCameraClient,
+    ValidationError,
+    WaitPolicy,
+    check_release_url,
+    inspect_firmware_file,
+)
+
+FAST = FirmwareWait(progress_interval_s=0.1, install=WaitPolicy(interval_s=0.1, timeout_s=30, down_within_s=30))
+
+
+def upgrade_posts(device) -> list[dict]:
+    return [e.body or {} for e in device.camera.log if e.call == ("POST", "/system/firmware-upgrade")]
+
+
+async def test_check_reports_versions_and_starts_nothing(make_camera, make_client):
+    device = make_camera()
+    cam: ReCameraClient = make_client(device)
+    check = await cam.firmware.check()
+    assert (check.current, check.latest, check.update_available, check.updating) == ("V1.0.10", "V1.0.11", True, False)
+    assert (await cam.firmware.progress()).status == "idle"
+    assert all("sConfirmToken" not in body for body in upgrade_posts(device))
+
+
+async def test_network_upgrade_sends_the_device_token_and_comes_back_on_the_new_version(make_camera, make_client):
+    device = make_camera(upload_progress_s=1.0)
+    cam: ReCameraClient = make_client(device)
+    seen: list[tuple[float, str]] = []
+
+    async def progress(done: float, total: float | None, message: str) -> None:
+        assert total == 100
+        seen.append((done, message))
+
+    job = await cam.firmware.start_network(expected="V1.0.11")
+    assert (job.from_version, job.target_version, job.already_running) == ("V1.0.10", "V1.0.11", False)
+    assert cam.firmware.job is job
+    result = await cam.firmware.watch(job, FAST, progress)
+
+    assert (result.from_version, result.to_version, result.logged_in) == ("V1.0.10", "V1.0.11", True)
+    assert (await cam.system.status()).firmware == "V1.0.11"
+    assert cam.firmware.job is None
+    posts = upgrade_posts(device)
+    assert [set(p) for p in posts] == [set(), {"sConfirmToken"}], "a fresh check, then its token"
+    assert any("downloading" in m for _, m in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+async def test_an_upgrade_already_running_is_watched_not_started_again(make_camera, make_client):
+    device = make_camera(upload_progress_s=1.5)
+    cam: ReCameraClient = make_client(device)
+    await cam.firmware.start_network()
+    other: ReCameraClient = make_client(device)
+    check = await other.firmware.check()
+    assert check.updating
+    job = await other.firmware.start_network()
+    assert job.already_running
+    result = await other.firmware.watch(job, FAST)
+    assert result.to_version == "V1.0.11"
+    assert sum(1 for body in upgrade_posts(device) if "sConfirmToken" in body) == 1
+
+
+async def test_no_upgrade_when_up_to_date_or_the_version_changed(make_camera, make_client):
+    device = make_camera(upload_progress_s=0.2)
+    cam: ReCameraClient = make_client(device)
+    with pytest.raises(ValidationError, match="not V9.9.9 as agreed"):
+        await cam.firmware.start_network(expected="V9.9.9")
+    result = await cam.firmware.watch(await cam.firmware.start_network(), FAST)
+    assert result.to_version == "V1.0.11"
+    with pytest.raises(ValidationError, match="nothing to upgrade"):
+        await cam.firmware.start_network()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://github.com/a/b", "https://user:pw@github.com/a/b", "https://github.com/a b", "file:///etc/passwd"],
+)
+async def test_a_bad_release_url_is_refused_before_any_request(url, make_camera, make_client):
+    device = make_camera()
+    cam: ReCameraClient = make_client(device)
+    with pytest.raises(ValidationError) as info:
+        await cam.firmware.check(url)
+    assert "pw" not in str(info.value)
+    assert not upgrade_posts(device)
+
+
+def test_release_url_accepts_http_and_https():
+    assert check_release_url(" https://github.com/Seeed-Studio/reCamera-Pro-OTA ") == (
+        "https://github.com/Seeed-Studio/reCamera-Pro-OTA"
+    )
+    assert check_release_url("http://mirror.local/ota").startswith("http://")
+
+
+def make_tar(path: Path, files: dict[str, bytes]) -> Path:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, raw in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(raw)
+            tar.addfile(info, io.BytesIO(raw))
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+GOOD = {"boot.img": b"b" * 1000, "rootfs.img": b"r" * 3000, "RK_OTA_update.sh": b"#!/bin/sh\n"}
+
+
+async def test_a_firmware_file_is_checked_and_hashed(tmp_path):
+    path = make_tar(tmp_path / "fw.tar", {**GOOD, "ota_version": b"V1.2.3\n"})
+    checked = await inspect_firmware_file(path)
+    assert checked.size_bytes == path.stat().st_size and len(checked.md5) == 32
+    assert checked.version == "V1.2.3"
+    assert (await inspect_firmware_file(make_tar(tmp_path / "plain.tar", GOOD))).version is None
+
+
+@pytest.mark.parametrize(
+    ("files", "match"),
+    [
+        ({"boot.img": b"x", "RK_OTA_update.sh": b"x"}, "lacks rootfs.img"),
+        ({**GOOD, "../evil": b"x"}, "unsafe paths"),
+    ],
+)
+async def test_a_bad_firmware_file_is_refused(tmp_path, files, match):
+    with pytest.raises(ValidationError, match=match):
+        await inspect_firmware_file(make_tar(tmp_path / "fw.tar", files))
+
+
+async def test_a_file_that_is_no_tar_or_missing_is_refused(tmp_path):
+    (tmp_path / "fw.tar").write_bytes(b"not a tar at all" * 100)
+    with pytest.raises(ValidationError, match="not a tar"):
+        await inspect_firmware_file(tmp_path / "fw.tar")
+    with pytest.raises(ValidationError, match="no firmware file"):
+        await inspect_firmware_file(tmp_path / "missing.tar")
