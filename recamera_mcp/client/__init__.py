@@ -15,6 +15,7 @@ from recamera_mcp.client._answers import public_key_of
 from recamera_mcp.client._backup import (
     BACKUP_FORMAT,
     DEVICE_SPECIFIC_AREAS,
+    MAX_BACKUP_BYTES,
     AreaRestore,
     ConfigBackup,
     RestorePlan,
@@ -86,6 +87,7 @@ __all__ = [
     "CONFIG_AREAS",
     "DEFAULT_USERNAME",
     "DEVICE_SPECIFIC_AREAS",
+    "MAX_BACKUP_BYTES",
     "GROUPS",
     "SCENES",
     "SECRET_MASK",

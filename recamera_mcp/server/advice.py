@@ -20,6 +20,9 @@ _TOOLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "config.update": lambda a: f"update_config({_args(area=a.get('area'), changes=a.get('changes'))})",
     "storage.action": lambda a: f"storage({_args(action=a.get('action'), slot=a.get('slot'))})",
     "image.tune": lambda a: f"tune_image({_args(**a)})",
+    "system.reboot": lambda a: "reboot(host)",
+    "firmware.status": lambda a: 'firmware(host, action="status")',
+    "discover": lambda a: f"discover_devices({_args(subnet=a.get('subnet'))})",
     "change_password": lambda a: "change_password(new_password=...)",
     "login": lambda a: "login(host, password=...)",
 }

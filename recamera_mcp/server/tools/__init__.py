@@ -2,7 +2,9 @@
 
 from recamera_mcp.server.tools import api, config, session, system
 from recamera_mcp.server.tools import discovery as discovery
+from recamera_mcp.server.tools import firmware as firmware
 from recamera_mcp.server.tools import image as image
+from recamera_mcp.server.tools import network as network
 from recamera_mcp.server.tools import recording as recording
 from recamera_mcp.server.tools import reference as reference
 from recamera_mcp.server.tools import storage as storage
