@@ -103,7 +103,7 @@ def firmware_tar(path: Path, files: dict[str, bytes]) -> Path:
 async def test_a_local_file_is_checked_before_anything_is_sent(connect, camera, tmp_path):
     good = firmware_tar(
         tmp_path / "fw.tar",
-        {"boot.img": b"b" * 100, "rootfs.img": b"r" * 100, "RK_OTA_update.sh": b"#!/bin/sh\n", "ota_version": b"V2.0.0"},
+        {"boot.img": b"b" * 99, "rootfs.img": b"r" * 99, "RK_OTA_update.sh": b"#!/bin/sh\n", "ota_version": b"V2.0.0"},
     )
     bad = firmware_tar(tmp_path / "bad.tar", {"boot.img": b"b", "RK_OTA_update.sh": b"x"})
     async with connect(options()) as mcp:
