@@ -7,9 +7,11 @@ import io
 import tarfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from recamera_mcp.client import (
+    DeviceApiError,
     FirmwareWait,
     ReCameraClient,
     ValidationError,
@@ -17,6 +19,11 @@ from recamera_mcp.client import (
     check_release_url,
     inspect_firmware_file,
 )
+from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS, LATEST_RELEASES
+
+CURRENT, LATEST = FIRMWARE_VERSIONS["2026"], LATEST_RELEASES["2026"]
+QUICK = {"upload_progress_s": 1.0, "firmware_success_s": 0.2, "install_s": 1.0}
+"""A simulated upgrade that downloads in a second and installs (down) for a second."""
 
 FAST = FirmwareWait(progress_interval_s=0.1, install=WaitPolicy(interval_s=0.1, timeout_s=30, down_within_s=30))
 
@@ -29,13 +36,17 @@ async def test_check_reports_versions_and_starts_nothing(make_camera, make_clien
     device = make_camera()
     cam: ReCameraClient = make_client(device)
     check = await cam.firmware.check()
-    assert (check.current, check.latest, check.update_available, check.updating) == ("V1.0.10", "V1.0.11", True, False)
+    assert (check.current, check.latest, check.update_available, check.updating) == (CURRENT, LATEST, True, False)
     assert (await cam.firmware.progress()).status == "idle"
     assert all("sConfirmToken" not in body for body in upgrade_posts(device))
 
 
-async def test_network_upgrade_sends_the_device_token_and_comes_back_on_the_new_version(make_camera, make_client):
-    device = make_camera(upload_progress_s=1.0)
+@pytest.mark.parametrize("firmware", ["legacy", "2026"])
+async def test_network_upgrade_sends_the_device_token_and_comes_back_on_the_new_version(
+    firmware, make_camera, make_client
+):
+    device = make_camera(firmware=firmware, **QUICK)
+    current, latest = FIRMWARE_VERSIONS[firmware], LATEST_RELEASES[firmware]
     cam: ReCameraClient = make_client(device)
     seen: list[tuple[float, str]] = []
 
@@ -43,13 +54,16 @@ async def test_network_upgrade_sends_the_device_token_and_comes_back_on_the_new_
         assert total == 100
         seen.append((done, message))
 
-    job = await cam.firmware.start_network(expected="V1.0.11")
-    assert (job.from_version, job.target_version, job.already_running) == ("V1.0.10", "V1.0.11", False)
+    job = await cam.firmware.start_network(expected=latest)
+    assert (job.from_version, job.target_version, job.already_running) == (current, latest, False)
     assert cam.firmware.job is job
+    logins = device.camera.logins()
     result = await cam.firmware.watch(job, FAST, progress)
 
-    assert (result.from_version, result.to_version, result.logged_in) == ("V1.0.10", "V1.0.11", True)
-    assert (await cam.system.status()).firmware == "V1.0.11"
+    assert (result.from_version, result.to_version, result.logged_in) == (current, latest, True)
+    assert result.went_down and result.install_s > 0
+    assert device.camera.logins() == logins + 1, "a fresh login after the install"
+    assert (await cam.system.status()).firmware == latest
     assert cam.firmware.job is None
     posts = upgrade_posts(device)
     assert [set(p) for p in posts] == [set(), {"sConfirmToken"}], "a fresh check, then its token"
@@ -58,7 +72,7 @@ async def test_network_upgrade_sends_the_device_token_and_comes_back_on_the_new_
 
 
 async def test_an_upgrade_already_running_is_watched_not_started_again(make_camera, make_client):
-    device = make_camera(upload_progress_s=1.5)
+    device = make_camera(**{**QUICK, "upload_progress_s": 1.5})
     cam: ReCameraClient = make_client(device)
     await cam.firmware.start_network()
     other: ReCameraClient = make_client(device)
@@ -67,19 +81,30 @@ async def test_an_upgrade_already_running_is_watched_not_started_again(make_came
     job = await other.firmware.start_network()
     assert job.already_running
     result = await other.firmware.watch(job, FAST)
-    assert result.to_version == "V1.0.11"
+    assert result.to_version == LATEST
     assert sum(1 for body in upgrade_posts(device) if "sConfirmToken" in body) == 1
 
 
 async def test_no_upgrade_when_up_to_date_or_the_version_changed(make_camera, make_client):
-    device = make_camera(upload_progress_s=0.2)
+    device = make_camera(**QUICK)
     cam: ReCameraClient = make_client(device)
     with pytest.raises(ValidationError, match="not V9.9.9 as agreed"):
         await cam.firmware.start_network(expected="V9.9.9")
     result = await cam.firmware.watch(await cam.firmware.start_network(), FAST)
-    assert result.to_version == "V1.0.11"
+    assert result.to_version == LATEST
     with pytest.raises(ValidationError, match="nothing to upgrade"):
         await cam.firmware.start_network()
+
+
+async def test_a_failed_download_is_reported_and_nothing_installed(make_camera, make_client):
+    device = make_camera(**QUICK)
+    cam: ReCameraClient = make_client(device)
+    assert httpx.post(device.url + "/__sim__/faults", json={"firmware_fail": True}).json()["code"] == 0
+    job = await cam.firmware.start_network()
+    with pytest.raises(DeviceApiError, match="download failed on the camera"):
+        await cam.firmware.watch(job, FAST)
+    assert cam.firmware.job is None
+    assert (await cam.system.status()).firmware == CURRENT
 
 
 @pytest.mark.parametrize(

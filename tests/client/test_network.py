@@ -3,6 +3,7 @@ password never shown), forget, radio power, and which link this client uses."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from recamera_mcp.client import DeviceApiError, ReCameraClient, ValidationError, link_of
@@ -38,6 +39,17 @@ async def test_connect_reports_success_only_when_the_device_says_so(make_camera,
     assert status.ipv4 == "192.168.50.123"
     sent = [e.body for e in device.camera.log if e.call == ("POST", "/network/wifi")][-1]
     assert sent["sBssid"] == OFFICE.bssid and sent["sSsid"] == OFFICE.ssid
+
+
+async def test_a_connect_that_times_out_with_the_right_password_fails(make_camera, make_client):
+    device = make_camera()
+    cam: ReCameraClient = make_client(device)
+    assert httpx.post(device.url + "/__sim__/faults", json={"wifi_connect_timeout": True}).json()["code"] == 0
+    with pytest.raises(DeviceApiError, match="connect timeout") as info:
+        await cam.network.connect(OFFICE.ssid, OFFICE.password)
+    assert "not in the camera's scan" not in str(info.value) and OFFICE.password not in str(info.value)
+    assert not (await cam.network.wifi_status()).connected
+    assert (await cam.network.connect(OFFICE.ssid, OFFICE.password)).connected, "only that connect failed"
 
 
 @pytest.mark.parametrize(("ssid", "password", "field"), [("", None, "ssid"), ("Seeed-Office", "short", "password")])

@@ -19,6 +19,7 @@ from recamera_mcp.client import (
     WaitPolicy,
     parse_backup,
 )
+from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS
 
 REBOOT_S = 1.0
 """Down time of a test reboot: long enough that polling sees the camera down even on a loaded machine."""
@@ -40,7 +41,7 @@ async def test_reboot_waits_until_back_and_logs_in_again(make_camera, make_clien
 
     assert back.went_down and back.logged_in
     assert back.down_s is not None and back.down_s > 0
-    assert back.firmware == "V1.0.10"
+    assert back.firmware == FIRMWARE_VERSIONS["2026"]
     assert device.camera.logins() == logins + 1, "one fresh login after the reboot"
     assert any("down" in message for _, _, message in seen)
     assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)

@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from recamera_mcp.client import FirmwareWait, WaitPolicy
+from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS, LATEST_RELEASES
 from tests.server.conftest import make_options
 from tests.server.helpers import call_error, call_ok
 
+CURRENT, LATEST = FIRMWARE_VERSIONS["2026"], LATEST_RELEASES["2026"]
+QUICK = {"upload_progress_s": 1.0, "firmware_success_s": 0.2, "install_s": 1.0}
 FAST = FirmwareWait(progress_interval_s=0.1, install=WaitPolicy(interval_s=0.1, timeout_s=30, down_within_s=30))
 
 
@@ -28,14 +31,14 @@ async def test_check_reports_the_versions_and_starts_nothing(connect, camera):
         out = await call_ok(mcp, "firmware", host=camera.address, action="check")
         status = await call_ok(mcp, "firmware", host=camera.address, action="status")
     assert (out["current"], out["latest"], out["update_available"], out["updating"]) == (
-        "V1.0.10", "V1.0.11", True, False
+        CURRENT, LATEST, True, False
     )  # fmt: skip
     assert status["progress"]["status"] == "idle" and status["updating"] is False
     assert not any("sConfirmToken" in body for body in upgrade_bodies(camera))
 
 
 async def test_network_upgrade_with_both_tokens_progress_and_the_new_version(connect, make_camera):
-    cam = make_camera(upload_progress_s=1.0)
+    cam = make_camera(**QUICK)
     progress: list[tuple[float, float | None, str | None]] = []
 
     async def on_progress(done: float, total: float | None, message: str | None) -> None:
@@ -43,8 +46,8 @@ async def test_network_upgrade_with_both_tokens_progress_and_the_new_version(con
 
     async with connect(options()) as mcp:
         first = await call_ok(mcp, "firmware", host=cam.address, action="upgrade")
-        assert first["done"] is False and first["latest"] == "V1.0.11"
-        assert "V1.0.10 -> V1.0.11" in first["confirmation"]["summary"]
+        assert first["done"] is False and first["latest"] == LATEST
+        assert f"{CURRENT} -> {LATEST}" in first["confirmation"]["summary"]
         assert not any("sConfirmToken" in body for body in upgrade_bodies(cam)), "nothing started before ours"
         token = first["confirmation"]["confirm_token"]
         result = await mcp.call_tool(
@@ -54,10 +57,10 @@ async def test_network_upgrade_with_both_tokens_progress_and_the_new_version(con
         assert not result.is_error, result.content
         out = result.structured_content
         assert out is not None and out["done"] is True
-        assert (out["result"]["from_version"], out["result"]["to_version"]) == ("V1.0.10", "V1.0.11")
-        assert out["result"]["logged_in"] is True and "V1.0.10 -> V1.0.11" in out["note"]
+        assert (out["result"]["from_version"], out["result"]["to_version"]) == (CURRENT, LATEST)
+        assert out["result"]["logged_in"] is True and f"{CURRENT} -> {LATEST}" in out["note"]
         status = await call_ok(mcp, "get_device_status", host=cam.address)
-        assert status["firmware"] == "V1.0.11"
+        assert status["firmware"] == LATEST
         again = await call_ok(mcp, "firmware", host=cam.address, action="upgrade")
         assert again["done"] is True and "nothing to do" in again["note"]
     assert sum(1 for body in upgrade_bodies(cam) if "sConfirmToken" in body) == 1, "the device's token, once"
@@ -67,7 +70,7 @@ async def test_network_upgrade_with_both_tokens_progress_and_the_new_version(con
 
 
 async def test_an_upgrade_started_without_waiting_is_followed_by_status_then_watched(connect, make_camera):
-    cam = make_camera(upload_progress_s=1.5)
+    cam = make_camera(**{**QUICK, "upload_progress_s": 1.5})
     async with connect(options()) as mcp:
         token = (await call_ok(mcp, "firmware", host=cam.address, action="upgrade"))["confirmation"]["confirm_token"]
         started = await call_ok(mcp, "firmware", host=cam.address, action="upgrade", confirm_token=token, wait=False)
@@ -75,7 +78,7 @@ async def test_an_upgrade_started_without_waiting_is_followed_by_status_then_wat
         status = await call_ok(mcp, "firmware", host=cam.address, action="status")
         assert status["updating"] is True and status["progress"]["status"] in ("starting", "downloading")
         watched = await call_ok(mcp, "firmware", host=cam.address, action="upgrade")
-        assert watched["done"] is True and watched["result"]["to_version"] == "V1.0.11"
+        assert watched["done"] is True and watched["result"]["to_version"] == LATEST
         assert watched["confirmation"] is None, "a running upgrade needs no second confirmation"
     assert sum(1 for body in upgrade_bodies(cam) if "sConfirmToken" in body) == 1
 
@@ -108,7 +111,7 @@ async def test_a_local_file_is_checked_before_anything_is_sent(connect, camera, 
     bad = firmware_tar(tmp_path / "bad.tar", {"boot.img": b"b", "RK_OTA_update.sh": b"x"})
     async with connect(options()) as mcp:
         checked = await call_ok(mcp, "firmware", host=camera.address, action="check", file_path=str(good))
-        assert checked["file"]["version"] == "V2.0.0" and checked["current"] == "V1.0.10"
+        assert checked["file"]["version"] == "V2.0.0" and checked["current"] == CURRENT
         err = await call_error(mcp, "firmware", host=camera.address, action="upgrade", file_path=str(bad))
         assert "lacks rootfs.img" in err
         first = await call_ok(mcp, "firmware", host=camera.address, action="upgrade", file_path=str(good))

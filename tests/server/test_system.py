@@ -10,9 +10,11 @@ from typing import Any
 
 from recamera_mcp.client import SECRET_MASK, WaitPolicy
 from recamera_mcp.simulator.routes.storage_state import SlotState, storage_area
+from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS
 from tests.server.conftest import make_options
 from tests.server.helpers import call_error, call_ok
 
+CURRENT = FIRMWARE_VERSIONS["2026"]
 FAST = WaitPolicy(interval_s=0.1, timeout_s=30, down_within_s=15)
 REBOOT_S = 1.0
 
@@ -44,13 +46,13 @@ async def test_reboot_is_two_phase_then_waits_and_logs_in_again(connect, make_ca
         assert not result.is_error, result.content
         done = result.structured_content
         assert done is not None
-        assert (done["rebooted"], done["back"], done["firmware"]) == (True, True, "V1.0.10")
+        assert (done["rebooted"], done["back"], done["firmware"]) == (True, True, CURRENT)
         assert done["down_s"] > 0 and done["elapsed_s"] >= done["down_s"]
         assert len(posts(cam, "/system/reboot")) == 1 and cam.camera.logins() == logins + 1
         assert any("down" in (m or "") for _, _, m in progress)
         assert [p for p, _, _ in progress] == sorted(p for p, _, _ in progress)
         status = await call_ok(mcp, "get_device_status", host=cam.address)
-        assert status["firmware"] == "V1.0.10"
+        assert status["firmware"] == CURRENT
         again = await call_error(mcp, "reboot", host=cam.address, confirm_token=token)
         assert "already used or expired" in again and len(posts(cam, "/system/reboot")) == 1
 
@@ -106,7 +108,7 @@ async def test_backup_writes_the_archive_and_a_masked_json(connect, make_camera,
         out = await call_ok(mcp, "backup_config", host=cam.address, dest_dir=str(folder))
     assert out["serial"] == cam.camera.settings.serial and out["secrets_masked"] and out["areas"] >= 15
     data = json.loads(Path(out["json_path"]).read_text())
-    assert data["areas"]["ftp"]["sFtpPassword"] == SECRET_MASK and data["firmware"] == "V1.0.10"
+    assert data["areas"]["ftp"]["sFtpPassword"] == SECRET_MASK and data["firmware"] == CURRENT
     assert "Ftp#Secret99" not in Path(out["json_path"]).read_text()
     assert Path(out["archive_path"]).stat().st_size == out["archive_bytes"] > 0
     assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".tar"]
