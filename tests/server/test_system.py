@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from recamera_mcp.client import SECRET_MASK, WaitPolicy
-from recamera_mcp.simulator.routes.storage_state import SlotState, storage_area
 from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS
+from recamera_mcp.simulator.routes.storage_state import SlotState, storage_area
 from tests.server.conftest import make_options
 from tests.server.helpers import call_error, call_ok
 
