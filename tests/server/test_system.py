@@ -176,7 +176,8 @@ async def test_restore_refuses_a_file_that_is_no_backup(connect, camera, tmp_pat
         assert "no file" in err
 
 
-async def test_mount_after_eject_offers_a_reboot(connect, camera):
+async def test_mount_after_eject_offers_a_reboot_which_brings_the_card_back(connect, make_camera):
+    camera = make_camera(reboot_s=REBOOT_S)
     area = storage_area(camera.camera)
     async with connect(options()) as mcp:
         token = (await call_ok(mcp, "storage", host=camera.address, action="eject"))["confirmation"]["confirm_token"]
@@ -186,3 +187,9 @@ async def test_mount_after_eject_offers_a_reboot(connect, camera):
         assert out["done"] is False and "reboot(host)" in out["note"] and "no mount command" in out["note"]
         emmc = await call_ok(mcp, "storage", host=camera.address, action="mount", slot="/dev/mmcblk0p8")
         assert emmc["done"] is True
+        token = (await call_ok(mcp, "reboot", host=camera.address))["confirmation"]["confirm_token"]
+        await call_ok(mcp, "reboot", host=camera.address, confirm_token=token)
+        back = await call_ok(mcp, "storage", host=camera.address, action="mount")
+        assert back["done"] is True and back["note"] == "the card is mounted"
+        listing = await call_ok(mcp, "list_recordings", host=camera.address)
+        assert listing["entries"], "the recordings are reachable again"
