@@ -183,8 +183,8 @@ async def restore_config(
     areas: Annotated[list[str] | None, Field(description=f"Config areas; default all but {AREA_NAMES}")] = None,
     confirm_token: ConfirmTokenArg = None,
 ) -> RestoreOutput | InputRequiredResult:
-    """Apply a backup (of this or another camera) area by area, read before write; the first call shows the diff
-    and asks for confirmation. The camera's own address and storage slot stay unless named in areas."""
+    """Apply a backup of this or another camera, area by area; the first call shows the diff and asks for
+    confirmation. This camera's address and storage slot stay unless named in areas."""
     with tool_errors(f"restore_config onto {host}"):
         path = local_file(src_path)
         if path.stat().st_size > MAX_BACKUP_BYTES:
