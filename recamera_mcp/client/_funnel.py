@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from recamera_mcp.client._answers import failure_of, is_unauthorized, public_key_of
 from recamera_mcp.client._auth import encrypt_password, load_public_key, password_problem, read_login_answer, token_from
+from recamera_mcp.client._dialect import Dialect, dialect_of
 from recamera_mcp.client._errors import (
     AuthError,
     DeviceApiError,
@@ -90,6 +91,7 @@ class Funnel:
         self._login_lock = asyncio.Lock()
         self._locked_until = 0.0
         self._rejected: tuple[str, str] | None = None
+        self._dialect: Dialect | None = None
         self._wire = HttpTransport(
             address, timeout=timeout, verify_tls=verify_tls, transport=transport, retry_backoff_s=retry_backoff_s
         )
@@ -244,6 +246,7 @@ class Funnel:
                 "the device answered unexpectedly; try again, or check its firmware",
             )
         self._rejected = None
+        self._dialect = None  # a new login may follow a firmware upgrade: read the version again
         self.must_change_password = answer.must_change_password
         self._set_token(token, persist=not answer.must_change_password)
         log.info(
@@ -346,6 +349,13 @@ class Funnel:
         self._rejected = None
         self.must_change_password = False
         await self.login(force=True)
+
+    async def dialect(self) -> Dialect:
+        """The firmware generation of the camera (from its device info; read once per login)."""
+        if self._dialect is None:
+            info = await self.get_object("/system/device-info")
+            self._dialect = dialect_of(info.get("sFirmwareVersion"))
+        return self._dialect
 
     # ---- the funnel ----------------------------------------------------------------------------------------
     def _url(self, path: str, raw: bool) -> str:

@@ -8,36 +8,18 @@ ISP day/night schedule) reads it here, so a test that moves the device clock or 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
-import zoneinfo
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # state -> schemas -> schemas.device -> clock: only a type here
+from recamera_mcp.simulator.zones import zone
+
+if TYPE_CHECKING:
     from recamera_mcp.simulator.state import DeviceState
+
 
 TIME_PATH = "/system/time"
 OFFSET_KEY = "time_offset"
 """Key in ``DeviceState.extras`` of the clock offset in seconds (written by ``routes/system.py``'s time hook)."""
-
-
-@functools.lru_cache(maxsize=64)
-def zone(name: str) -> dt.tzinfo:
-    """The IANA zone ``name`` (UTC when this machine does not know it)."""
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
-def known_zone(name: object) -> bool:
-    if not isinstance(name, str):
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def offset(state: DeviceState) -> float:

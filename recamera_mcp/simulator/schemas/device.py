@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from recamera_mcp.simulator.clock import known_zone
 from recamera_mcp.simulator.errors import Module
 from recamera_mcp.simulator.schemas.base import Check, ConfigSpec, Json, OneOf, Pattern, Range
+from recamera_mcp.simulator.zones import known_zone
 
 _M = Module.DEVICE
 
