@@ -111,7 +111,6 @@ async def wait_for_restart(
             await progress(round(time.monotonic() - start, 1), policy.timeout_s, message)
 
     while True:
-        now = time.monotonic()
         answers = await _answers(funnel, probe_timeout)
         now = time.monotonic()
         if not answers:
@@ -172,7 +171,7 @@ async def _check_back(
     try:
         info = await funnel.get_object(DEVICE_INFO)
     except AuthError:
-        raise
+        raise  # wrong credentials, a lockout or a password to change: waiting longer cannot help
     except ReCameraError as exc:
         log.info("%s answers but is not ready yet: %s", funnel.address.key, exc.message)
         return None

@@ -357,6 +357,7 @@ class FirmwareAPI:
             what="firmware install",
         )
         self.job = None
+        self._system.restarted()
         log.info("%s: firmware %s -> %s", key, job.from_version, back.firmware)
         return UpgradeResult(
             source=job.source,

@@ -165,7 +165,8 @@ class SystemAPI:
         )
 
     # ---- restarts ----------------------------------------------------------------------------------------------
-    def _restarting(self) -> None:
+    def restarted(self) -> None:
+        """The camera restarts (or did): forget what it drops, such as the storage relay."""
         if self._on_restart is not None:
             self._on_restart()
 
@@ -175,7 +176,7 @@ class SystemAPI:
         started = time.monotonic()
         log.info("%s: reboot requested", self._funnel.address.key)
         await self._funnel.send_json("POST", REBOOT)
-        self._restarting()
+        self.restarted()
         return started
 
     async def factory_reset(self) -> float:
@@ -194,7 +195,7 @@ class SystemAPI:
         started = time.monotonic()
         log.warning("%s: factory reset confirmed to the device", key)
         await self._funnel.send_json("POST", FACTORY_RESET, {"sConfirmToken": token})
-        self._restarting()
+        self.restarted()
         return started
 
     async def wait_restart(
