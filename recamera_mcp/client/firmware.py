@@ -36,6 +36,7 @@ from recamera_mcp.client._errors import (
     DeviceTimeout,
     DeviceUnreachable,
     NotSupported,
+    ReCameraError,
     ValidationError,
 )
 from recamera_mcp.client._funnel import Funnel
@@ -339,23 +340,27 @@ class FirmwareAPI:
         :class:`DeviceApiError` when the camera reports a failed download, :class:`DeviceTimeout` past a bound."""
         key = self._funnel.address.key
         start = time.monotonic()
-        went_down = await self._follow_download(job, wait, progress, start)
-        download_s = time.monotonic() - start
-        installing = time.monotonic()
+        try:
+            went_down = await self._follow_download(job, wait, progress, start)
+            download_s = time.monotonic() - start
+            installing = time.monotonic()
 
-        async def install_progress(done: float, total: float | None, message: str) -> None:
-            if progress is not None:
-                await progress(50 + round(49 * min(1.0, done / (total or 1)), 1), 100, message)
+            async def install_progress(done: float, total: float | None, message: str) -> None:
+                if progress is not None:
+                    await progress(50 + round(49 * min(1.0, done / (total or 1)), 1), 100, message)
 
-        back = await self._system.wait_restart(
-            wait.install,
-            went_down=went_down,
-            old_version=job.from_version,
-            target_version=job.target_version,
-            progress=install_progress,
-            started=installing,
-            what="firmware install",
-        )
+            back = await self._system.wait_restart(
+                wait.install,
+                went_down=went_down,
+                old_version=job.from_version,
+                target_version=job.target_version,
+                progress=install_progress,
+                started=installing,
+                what="firmware install",
+            )
+        except ReCameraError:
+            self.job = None  # failed or timed out: nothing left to watch (a cancelled wait keeps it, to resume)
+            raise
         self.job = None
         self._system.restarted()
         log.info("%s: firmware %s -> %s", key, job.from_version, back.firmware)

@@ -3,6 +3,8 @@ progress, the version check at the end; local firmware files checked before anyt
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import tarfile
 from pathlib import Path
@@ -20,6 +22,7 @@ from recamera_mcp.client import (
     inspect_firmware_file,
 )
 from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS, LATEST_RELEASES
+from tests.server.helpers import wait_down
 
 CURRENT, LATEST = FIRMWARE_VERSIONS["2026"], LATEST_RELEASES["2026"]
 QUICK = {"upload_progress_s": 1.0, "firmware_success_s": 0.2, "install_s": 1.0}
@@ -83,6 +86,21 @@ async def test_an_upgrade_already_running_is_watched_not_started_again(make_came
     result = await other.firmware.watch(job, FAST)
     assert result.to_version == LATEST
     assert sum(1 for body in upgrade_posts(device) if "sConfirmToken" in body) == 1
+
+
+async def test_a_watch_cut_off_while_installing_is_resumed(make_camera, make_client):
+    device = make_camera(**{**QUICK, "install_s": 2.0})
+    cam: ReCameraClient = make_client(device)
+    job = await cam.firmware.start_network()
+    watching = asyncio.create_task(cam.firmware.watch(job, FAST))
+    await wait_down(device)
+    watching.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watching
+    assert cam.firmware.job is job, "a cancelled wait keeps the upgrade to resume"
+    result = await cam.firmware.resume(FAST)
+    assert result is not None and result.to_version == LATEST and result.went_down
+    assert cam.firmware.job is None and await cam.firmware.resume(FAST) is None
 
 
 async def test_no_upgrade_when_up_to_date_or_the_version_changed(make_camera, make_client):

@@ -11,7 +11,7 @@ from typing import Any
 from recamera_mcp.client import FirmwareWait, WaitPolicy
 from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS, LATEST_RELEASES
 from tests.server.conftest import make_options
-from tests.server.helpers import call_error, call_ok
+from tests.server.helpers import call_error, call_ok, wait_down
 
 CURRENT, LATEST = FIRMWARE_VERSIONS["2026"], LATEST_RELEASES["2026"]
 QUICK = {"upload_progress_s": 1.0, "firmware_success_s": 0.2, "install_s": 1.0}
@@ -81,6 +81,18 @@ async def test_an_upgrade_started_without_waiting_is_followed_by_status_then_wat
         assert watched["done"] is True and watched["result"]["to_version"] == LATEST
         assert watched["confirmation"] is None, "a running upgrade needs no second confirmation"
     assert sum(1 for body in upgrade_bodies(cam) if "sConfirmToken" in body) == 1
+
+
+async def test_an_upgrade_cut_off_while_installing_is_reported_and_watched_again(connect, make_camera):
+    cam = make_camera(**{**QUICK, "install_s": 2.0})
+    async with connect(options()) as mcp:
+        token = (await call_ok(mcp, "firmware", host=cam.address, action="upgrade"))["confirmation"]["confirm_token"]
+        await call_ok(mcp, "firmware", host=cam.address, action="upgrade", confirm_token=token, wait=False)
+        await wait_down(cam)
+        status = await call_ok(mcp, "firmware", host=cam.address, action="status")
+        assert status["updating"] is True and "installing" in status["note"] and LATEST in status["note"]
+        done = await call_ok(mcp, "firmware", host=cam.address, action="upgrade")
+        assert done["done"] is True and done["result"]["to_version"] == LATEST and done["confirmation"] is None
 
 
 async def test_a_release_url_with_credentials_is_refused(connect, camera):

@@ -102,6 +102,8 @@ async def firmware(
             if action != FirmwareAction.UPGRADE or client.firmware.job is None:
                 raise
             return await _watch(ctx, state, client, client.firmware.job)  # cut off while it installs: wait again
+        if action == FirmwareAction.UPGRADE and client.firmware.job is not None:
+            return await _watch(ctx, state, client, client.firmware.job)  # ours, its wait was cut off: finish it
         if action == FirmwareAction.CHECK or (not check.updating and not check.update_available):
             note = None if action == FirmwareAction.CHECK else f"{check.current} is the latest release: nothing to do"
             return _checked(key, action.value, check, done=True, note=note)
