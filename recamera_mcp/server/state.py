@@ -1,8 +1,9 @@
 """What the server holds for its lifetime, and how a tool reaches it.
 
 :class:`ServerState` is built by ``create_server`` and handed to every tool by the lifespan: the options it was
-started with, the camera sessions, the outstanding confirmation tokens and the warm RTSP readers. Resources and
-completions, which the SDK calls without a request context, close over the same object.
+started with, the camera sessions, the outstanding confirmation tokens, the warm RTSP readers, the toolsets loaded
+so far and the cameras the last discovery found. Resources and completions, which the SDK calls without a request
+context, close over the same object.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ class ServerOptions:
 
     read_only: bool = False
     toolsets: frozenset[str] | None = None
-    """None: every toolset."""
+    """The toolsets loaded at start; None: every toolset."""
+    dynamic: bool = False
+    """True: the ``toolsets`` tool is served too (when some toolset is not loaded) and loads the others on request
+    (``serve``'s default); False: the tool list is fixed at start."""
     timeout_s: float = 10.0
     output_schemas: bool = True
-    """False: results as JSON text only, no outputSchema in tools/list (a smaller tools/list)."""
+    """False: results as JSON text only, no outputSchema and no tool icons in tools/list (a smaller tools/list)."""
     confirm_ttl_s: float = DEFAULT_TTL_S
     """How long a destructive tool's confirm_token stays valid (server/confirm.py)."""
     credentials: CredentialStore = field(default_factory=CredentialStore.load)
@@ -49,6 +53,11 @@ class ServerState:
     confirmations: ConfirmStore
     warm_readers: WarmReaders = field(default_factory=WarmReaders)
     """RTSP captures kept open by ``snapshot(keep_warm=True)``, closed at shutdown."""
+    loaded_toolsets: set[str] = field(default_factory=set)
+    """The toolsets whose tools the server lists now (at start, then each one the ``toolsets`` tool loaded)."""
+    discovered_hosts: list[str] = field(default_factory=list)
+    """The cameras the last ``discover_devices`` verified, as a ``host`` argument (``ip``, ``ip:port``,
+    ``https://ip``); completions offer them."""
 
 
 def server_state(ctx: Context[Any, Any]) -> ServerState:

@@ -10,7 +10,7 @@ from pydantic import Field
 from recamera_mcp.client import CONFIG_AREAS, ConfigArea, WriteResult, mask_secrets
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models import ConfigOutput, UpdateOutput
-from recamera_mcp.server.state import server_state
+from recamera_mcp.server.state import ServerState, server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
 
@@ -35,15 +35,20 @@ def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
     )
 
 
-@tool("core", "Read a camera config", read_only=True)
-async def get_config(host: Host, area: Area, ctx: Context[Any, Any], reveal_secrets: Reveal = False) -> ConfigOutput:
-    """Read one whole config object of the camera (device key names, e.g. dIpv4.sV4Method)."""
+async def read_config(state: ServerState, host: str, area: ConfigArea, reveal_secrets: bool = False) -> ConfigOutput:
+    """One config object of ``host`` (secrets masked unless revealed); the tool's and the config resource's."""
     with tool_errors(f"get_config({area}) on {host}"):
-        client = await server_state(ctx).sessions.client(host)
+        client = await state.sessions.client(host)
         spec = CONFIG_AREAS[area]
         config = await client.config.get(area)
         shown = config if reveal_secrets else mask_secrets(config, spec.secret_fields)
         return ConfigOutput(host=client.address.key, area=area.value, path=spec.path, config=shown)
+
+
+@tool("core", "Read a camera config", read_only=True)
+async def get_config(host: Host, area: Area, ctx: Context[Any, Any], reveal_secrets: Reveal = False) -> ConfigOutput:
+    """Read one whole config object of the camera (device key names, e.g. dIpv4.sV4Method)."""
+    return await read_config(server_state(ctx), host, area, reveal_secrets)
 
 
 @tool("core", "Change a camera config", read_only=False, idempotent=True)
@@ -53,16 +58,16 @@ async def update_config(
     changes: Annotated[
         dict[str, Any],
         Field(
-            description='Only the fields to change, nested as the device nests them, e.g. {"dIpv4": '
-            '{"sV4Method": "dhcp"}}. A masked value (********) keeps the device\'s secret.'
+            description='Only the fields to change, nested as on the device, e.g. {"dIpv4": {"sV4Method": "dhcp"}}; '
+            "******** keeps a secret"
         ),
     ],
     ctx: Context[Any, Any],
     dry_run: Annotated[bool, Field(description="Preview only, no write")] = False,
     reveal_secrets: Reveal = False,
 ) -> UpdateOutput:
-    """Change only the given fields: reads the whole object, merges, writes it back whole (a partial write
-    would reset the rest) and reports before/after."""
+    """Change only the given fields: reads the whole object, merges and writes it back whole (a partial write
+    would reset the rest); reports before/after."""
     with tool_errors(f"update_config({area}) on {host}"):
         client = await server_state(ctx).sessions.client(host)
         result = await client.config.update(area, changes, dry_run=dry_run, reveal_secrets=reveal_secrets)
