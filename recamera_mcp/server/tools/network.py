@@ -10,7 +10,7 @@ from mcp.server.mcpserver import Context
 from mcp.types import InputRequiredResult
 from pydantic import Field
 
-from recamera_mcp.client import ValidationError, WifiStatus
+from recamera_mcp.client import DeviceTimeout, DeviceUnreachable, ValidationError, WifiStatus
 from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models_network import WifiOutput
@@ -67,12 +67,22 @@ async def wifi(
                 return decision.input_required or WifiOutput(
                     host=key, action=action.value, done=False, status=status, confirmation=decision.request
                 )
-        if action == WifiAction.CONNECT:
-            assert ssid is not None
-            after = await client.network.connect(ssid, password)
-        elif action == WifiAction.FORGET:
-            assert ssid is not None
-            after = await client.network.forget(ssid)
-        else:
-            after = await client.network.power(action == WifiAction.POWER_ON)
+        try:
+            if action == WifiAction.CONNECT:
+                assert ssid is not None
+                after = await client.network.connect(ssid, password)
+            elif action == WifiAction.FORGET:
+                assert ssid is not None
+                after = await client.network.forget(ssid)
+            else:
+                after = await client.network.power(action == WifiAction.POWER_ON)
+        except (DeviceUnreachable, DeviceTimeout):
+            if reason is None:
+                raise
+            return WifiOutput(
+                host=key, action=action.value, done=False,
+                note=f"the server lost its link to the camera, as warned: {reason}. Whether the camera did it is not "
+                f"known; reach it on its wired address ({status.lan_ipv4 or 'unknown'}) or find it with "
+                "discover_devices(subnet)",
+            )  # fmt: skip
         return WifiOutput(host=key, action=action.value, done=True, status=after, note=_note(action, after, ssid))
