@@ -25,6 +25,7 @@ from recamera_mcp.client._client import DEFAULT_USERNAME, ReCameraClient
 from recamera_mcp.client._endpoints import CONFIG_AREAS, AreaSpec, ConfigArea
 from recamera_mcp.client._errors import (
     AuthError,
+    Conflict,
     DeviceApiError,
     DeviceTimeout,
     DeviceUnreachable,
@@ -42,7 +43,7 @@ from recamera_mcp.client._errors import (
 )
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
-from recamera_mcp.client._models import FieldChange, LoginResult, Problem, WriteResult
+from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._restart import RestartResult, WaitPolicy
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
@@ -101,6 +102,7 @@ __all__ = [
     "ConfigAPI",
     "ConfigArea",
     "ConfigBackup",
+    "Conflict",
     "DeviceApiError",
     "DeviceResponse",
     "DeviceStatus",
@@ -143,6 +145,7 @@ __all__ = [
     "ResetResult",
     "RestartResult",
     "RestorePlan",
+    "Revert",
     "RuleInfo",
     "Slot",
     "StorageAPI",

@@ -2,8 +2,8 @@
 
 :class:`ServerState` is built by ``create_server`` and handed to every tool by the lifespan: the options it was
 started with, the camera sessions, the outstanding confirmation tokens, the warm RTSP readers, the toolsets loaded
-so far and the cameras the last discovery found. Resources and completions, which the SDK calls without a request
-context, close over the same object.
+so far, the cameras the last discovery found and the recorded changes (for undo). Resources and completions, which
+the SDK calls without a request context, close over the same object.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from mcp.server.mcpserver import Context
 
 from recamera_mcp.client import FirmwareWait, WaitPolicy
+from recamera_mcp.server.changes import ChangeLog
 from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.server.sessions import SessionRegistry
 from recamera_mcp.server.tokens import DEFAULT_TTL_S, ConfirmStore
@@ -58,6 +59,9 @@ class ServerState:
     discovered_hosts: list[str] = field(default_factory=list)
     """The cameras the last ``discover_devices`` verified, as a ``host`` argument (``ip``, ``ip:port``,
     ``https://ip``); completions offer them."""
+    changes: ChangeLog = field(default_factory=ChangeLog)
+    """What puts back each write a tool made, per camera (``server/changes.py``): every writing tool records its
+    client result's ``revert`` here; ``undo_last_change`` runs them back."""
 
 
 def server_state(ctx: Context[Any, Any]) -> ServerState:

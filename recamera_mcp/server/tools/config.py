@@ -29,6 +29,7 @@ def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
         changes=result.changes,
         other_changes=result.other_changes,
         unchanged_fields=result.unchanged_fields,
+        body=result.body,
         note=None
         if result.written or result.dry_run
         else "nothing to change: the device already has these values, so no write was sent",
@@ -59,7 +60,7 @@ async def update_config(
         dict[str, Any],
         Field(
             description='Only the fields to change, nested as on the device, e.g. {"dIpv4": {"sV4Method": "dhcp"}}; '
-            "******** keeps a secret"
+            'list items by sID/id merge ({"sID": x, "_remove": true} removes); ******** keeps a secret'
         ),
     ],
     ctx: Context[Any, Any],
@@ -71,4 +72,5 @@ async def update_config(
     with tool_errors(f"update_config({area}) on {host}"):
         client = await server_state(ctx).sessions.client(host)
         result = await client.config.update(area, changes, dry_run=dry_run, reveal_secrets=reveal_secrets)
+        server_state(ctx).changes.record(client.address.key, "update_config", result.revert)
         return shape_update(client.address.key, area.value, result)
