@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from recamera_mcp.client._endpoints import ConfigArea
 from recamera_mcp.client._errors import ValidationError
 from recamera_mcp.client._merge import flatten
-from recamera_mcp.client._models import FieldChange
+from recamera_mcp.client._models import FieldChange, Revert
 from recamera_mcp.client._secrets import SECRET_MASK
 
 __all__ = [
@@ -79,6 +79,8 @@ class AreaRestore(BaseModel):
     skipped: list[str] = Field(default_factory=list, description="Fields left as they are, and why")
     written: bool = False
     error: str | None = Field(default=None, description="Why this area was not (or could not be) restored")
+    revert: Revert | None = Field(default=None, exclude=True, repr=False)
+    """What puts the area back (held for an undo, never shown: it carries the before-values)."""
 
 
 class RestorePlan(BaseModel):

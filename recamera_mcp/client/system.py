@@ -344,6 +344,7 @@ class SystemAPI:
             return AreaRestore(area=area.value, error=str(exc))
         out.changes = result.changes
         out.written = result.written
+        out.revert = result.revert
         refused = [c.field for c in result.changes if result.written and not c.kept]
         if refused:
             out.error = f"the camera did not keep {', '.join(refused)}"

@@ -159,6 +159,16 @@ async def test_backup_of_camera_a_restored_onto_camera_b(connect, make_camera, t
         assert done["done"] and not [area for area in done["plan"]["areas"] if area["error"]]
         again = await call_ok(mcp, "restore_config", host=b.address, src_path=backup["json_path"])
         assert again["done"] is True and again["confirmation"] is None, "nothing left to change"
+        assert "revert" not in json.dumps(done), "what undoes it stays in the server"
+        changed_areas = [area["area"] for area in done["plan"]["areas"] if area["changes"]]
+        assert "time" in changed_areas
+        zone_b = b.camera.config("/system/time")["sTimezone"]
+        undo = await call_ok(mcp, "undo_last_change", host=b.address, steps=len(changed_areas))
+        assert len(undo["undone"]) == len(changed_areas) and {u["tool"] for u in undo["undone"]} == {"restore_config"}
+        assert b.camera.config("/system/time")["sTimezone"] != zone_b == "Europe/Berlin", "undo puts B back"
+        preview = await call_ok(mcp, "restore_config", host=b.address, src_path=backup["json_path"])
+        token = preview["confirmation"]["confirm_token"]
+        await call_ok(mcp, "restore_config", host=b.address, src_path=backup["json_path"], confirm_token=token)
     for path in ("/system/time", "/osd/cfg", "/record/rule/config", "/notify/cfg", "/video/0/encode"):
         want, got = a.camera.config(path), b.camera.config(path)
         want.pop("iTimestamp", None), got.pop("iTimestamp", None)

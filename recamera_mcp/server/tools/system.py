@@ -212,6 +212,7 @@ async def restore_config(
             return decision.input_required or RestoreOutput(
                 host=key, done=False, plan=plan, confirmation=decision.request
             )
-        return RestoreOutput(
-            host=key, done=True, plan=await client.system.restore(backup, areas, dry_run=False, source=path.name)
-        )
+        done = await client.system.restore(backup, areas, dry_run=False, source=path.name)
+        for area in done.areas:  # each area is one step of undo_last_change
+            server_state(ctx).changes.record(key, "restore_config", area.revert)
+        return RestoreOutput(host=key, done=True, plan=done)
