@@ -42,6 +42,7 @@ from recamera_mcp.client._errors import (
     WrongCredentials,
 )
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
+from recamera_mcp.client._findings import Finding, Severity
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._restart import RestartResult, WaitPolicy
@@ -50,6 +51,7 @@ from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.diagnosis import SYMPTOM_CHECKS, Diagnosis, Symptom, diagnose
 from recamera_mcp.client.firmware import (
     FirmwareAPI,
     FirmwareCheck,
@@ -93,6 +95,7 @@ __all__ = [
     "GROUPS",
     "SCENES",
     "SECRET_MASK",
+    "SYMPTOM_CHECKS",
     "Adjustment",
     "AreaRestore",
     "AreaSpec",
@@ -109,6 +112,7 @@ __all__ = [
     "DeviceTimeout",
     "DeviceUnreachable",
     "DeviceWebSocket",
+    "Diagnosis",
     "DiscoveryError",
     "DownloadResult",
     "Enhancement",
@@ -120,6 +124,7 @@ __all__ = [
     "FirmwareFile",
     "FirmwareProgress",
     "FirmwareWait",
+    "Finding",
     "Fix",
     "HostAddress",
     "ImageAPI",
@@ -146,6 +151,7 @@ __all__ = [
     "RestartResult",
     "RestorePlan",
     "Revert",
+    "Severity",
     "RuleInfo",
     "Slot",
     "StorageAPI",
@@ -154,6 +160,7 @@ __all__ = [
     "StoragePlan",
     "StorageStatus",
     "StreamedResponse",
+    "Symptom",
     "SystemAPI",
     "Thumbnail",
     "TokenCache",
@@ -172,6 +179,7 @@ __all__ = [
     "WrongCredentials",
     "check_release_url",
     "inspect_firmware_file",
+    "diagnose",
     "is_secret_field",
     "link_of",
     "mask_secrets",

@@ -73,7 +73,7 @@ class ReCameraClient(Funnel):
     @cached_property
     def recording(self) -> RecordingAPI:
         """Recording rules, trigger, status and files."""
-        return RecordingAPI(self, self.config, self.storage)
+        return RecordingAPI(self, self.config, self.storage, self.inference)
 
     @cached_property
     def models(self) -> ModelsAPI:

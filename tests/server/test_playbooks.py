@@ -33,6 +33,7 @@ VALUES: dict[str, Values] = {
     "recordings": lambda cam, tmp: {"host": cam.address, "dest_dir": str(tmp)},
     "upgrade-firmware": lambda cam, tmp: {"host": cam.address},
     "backup-and-clone": lambda cam, tmp: {"host": cam.address, "dest_dir": str(tmp)},
+    "troubleshoot": lambda cam, tmp: {"host": cam.address, "symptom": "no_recording"},
 }
 CAMERA_SETTINGS: dict[str, dict[str, Any]] = {
     "upgrade-firmware": {"upload_progress_s": 1.0, "firmware_success_s": 0.2, "install_s": 1.0},

@@ -194,7 +194,7 @@ async def test_mount_after_eject_offers_a_reboot_which_brings_the_card_back(conn
         await call_ok(mcp, "storage", host=camera.address, action="eject", confirm_token=token)
         assert area.slots["/dev/mmcblk1p1"].state == SlotState.NOT_MOUNTED
         out = await call_ok(mcp, "storage", host=camera.address, action="mount")
-        assert out["done"] is False and "reboot(host)" in out["note"] and "no mount command" in out["note"]
+        assert out["done"] is False and "reboot()" in out["note"] and "no mount command" in out["note"]
         emmc = await call_ok(mcp, "storage", host=camera.address, action="mount", slot="/dev/mmcblk0p8")
         assert emmc["done"] is True
         token = (await call_ok(mcp, "reboot", host=camera.address))["confirmation"]["confirm_token"]
