@@ -5,8 +5,8 @@
         result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
 
 One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.firmware``, ``cam.network``,
-``cam.image``, ``cam.storage``, ``cam.recording``, ``cam.models``, ``cam.inference``. Everything a caller needs is
-exported here.
+``cam.image``, ``cam.storage``, ``cam.recording``, ``cam.models``, ``cam.inference``, and the deploy chain
+``cam.deploy``. Everything a caller needs is exported here.
 """
 
 from __future__ import annotations
@@ -44,13 +44,24 @@ from recamera_mcp.client._errors import (
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
 from recamera_mcp.client._findings import Finding, Severity
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
+from recamera_mcp.client._model_info import ListedModel, ModelCategory, ModelInfo
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._restart import RestartResult, WaitPolicy
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
+from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadResult, UploadSession
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.deploy import (
+    DeployAPI,
+    DeployFailed,
+    DeployResult,
+    DeployStage,
+    ModelSource,
+    ResultsCheck,
+    StageProgress,
+)
 from recamera_mcp.client.diagnosis import SYMPTOM_CHECKS, Diagnosis, Symptom, diagnose
 from recamera_mcp.client.firmware import (
     FirmwareAPI,
@@ -78,8 +89,15 @@ from recamera_mcp.client.image import (
     VideoAdjustment,
     WhiteBalance,
 )
-from recamera_mcp.client.inference import InferenceAPI
-from recamera_mcp.client.models import ModelsAPI
+from recamera_mcp.client.inference import InferenceAPI, InferenceResult
+from recamera_mcp.client.models import (
+    CameraDownloadResult,
+    InfoWriteResult,
+    ModelDeletePlan,
+    ModelsAPI,
+    ModelUploadResult,
+    file_md5,
+)
 from recamera_mcp.client.network import NetworkAPI, WifiNetwork, WifiStatus, link_of
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
@@ -87,7 +105,23 @@ from recamera_mcp.client.system import BatteryInfo, DeviceStatus, ExportedArchiv
 
 __all__ = [
     "BACKUP_FORMAT",
+    "CameraDownloadResult",
+    "StageProgress",
+    "ResultsCheck",
+    "ModelSource",
+    "DeployStage",
+    "DeployResult",
+    "DeployFailed",
+    "DeployAPI",
+    "InferenceResult",
+    "ModelInfo",
+    "ModelCategory",
+    "ListedModel",
+    "ModelUploadResult",
+    "ModelDeletePlan",
+    "InfoWriteResult",
     "CGI_PREFIX",
+    "CHUNK_SIZE",
     "CONFIG_AREAS",
     "DEFAULT_USERNAME",
     "DEVICE_SPECIFIC_AREAS",
@@ -152,6 +186,7 @@ __all__ = [
     "RestorePlan",
     "Revert",
     "Severity",
+    "ResumableUpload",
     "RuleInfo",
     "Slot",
     "StorageAPI",
@@ -169,6 +204,9 @@ __all__ = [
     "TuneResult",
     "UpgradeJob",
     "UpgradeResult",
+    "UploadProgress",
+    "UploadResult",
+    "UploadSession",
     "ValidationError",
     "VideoAdjustment",
     "WaitPolicy",
@@ -180,6 +218,7 @@ __all__ = [
     "check_release_url",
     "inspect_firmware_file",
     "diagnose",
+    "file_md5",
     "is_secret_field",
     "link_of",
     "mask_secrets",

@@ -169,21 +169,28 @@ def _slot_evidence(slot: Slot) -> dict[str, Any]:
 
 
 # ---- recording ---------------------------------------------------------------------------------------------------
+def _device_local(time_config: dict[str, Any]) -> dt.datetime | None:
+    """The camera's clock in its own time zone (UTC when the zone is unknown here), None without a clock."""
+    stamp = _int(time_config.get("iTimestamp"))
+    if stamp is None:
+        return None
+    try:
+        zone: dt.tzinfo = zoneinfo.ZoneInfo(str(time_config.get("sTimezone") or "UTC"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    return dt.datetime.fromtimestamp(stamp, zone)
+
+
 def schedule_now(schedule: dict[str, Any], time_config: dict[str, Any]) -> bool | None:
     """Whether the schedule allows recording now on the camera's clock in its time zone (None: cannot tell).
 
     A disabled schedule means always."""
     if not schedule.get("bEnabled"):
         return True
-    stamp = _int(time_config.get("iTimestamp"))
+    local = _device_local(time_config)
     windows = schedule.get("lActiveWeekdays")
-    if stamp is None or not isinstance(windows, list):
+    if local is None or not isinstance(windows, list):
         return None
-    try:
-        zone: dt.tzinfo = zoneinfo.ZoneInfo(str(time_config.get("sTimezone") or "UTC"))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    local = dt.datetime.fromtimestamp(stamp, zone)
     position = local.weekday() * 86400 + local.hour * 3600 + local.minute * 60 + local.second
     for window in windows[:64]:
         if not isinstance(window, dict):
@@ -195,14 +202,9 @@ def schedule_now(schedule: dict[str, Any], time_config: dict[str, Any]) -> bool 
 
 
 def _local_now(time_config: dict[str, Any]) -> str | None:
-    stamp = _int(time_config.get("iTimestamp"))
-    if stamp is None:
+    local = _device_local(time_config)
+    if local is None:
         return None
-    try:
-        zone: dt.tzinfo = zoneinfo.ZoneInfo(str(time_config.get("sTimezone") or "UTC"))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    local = dt.datetime.fromtimestamp(stamp, zone)
     return f"{WEEKDAYS[local.weekday()]} {local:%H:%M:%S} {time_config.get('sTimezone') or 'UTC'}"
 
 
@@ -312,6 +314,7 @@ def inference_findings(inference: dict[str, Any], has_info: bool | None) -> list
                 title=f"the inference model {inference.get('sModel')!r} has no model info (category, classes): the "
                 "camera cannot run it until its info is set",
                 evidence=view,
+                fix=Fix(op="models.set_info", args={"name": inference.get("sModel")}),
             )
         ]
     if not inference.get("iEnable"):

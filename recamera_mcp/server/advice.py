@@ -24,6 +24,7 @@ class ToolCall(BaseModel):
 
     tool: str
     args: dict[str, Any] = Field(default_factory=dict)
+    needs: list[str] = Field(default_factory=list, description="Arguments only the user can give; ask for them")
 
 
 def _pick(*names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -40,6 +41,9 @@ _TOOLS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], tuple[s
     "discover": ("discover_devices", _pick("subnet"), ()),
     "change_password": ("change_password", lambda a: {}, ("new_password",)),
     "login": ("login", lambda a: {}, ("password",)),
+    "models.set_info": ("models", lambda a: {"action": "set_info", **_pick("name")(a)}, ("info",)),
+    "inference.configure": ("configure_inference", lambda a: dict(a), ()),
+    "sensecraft.convert": ("sensecraft_convert", lambda a: dict(a), ()),
 }
 """op -> (tool, its arguments from the fix's, arguments only the user can give)."""
 
@@ -64,8 +68,8 @@ def call_of(fix: Fix | None, host: str) -> ToolCall | None:
     entry = _TOOLS.get(fix.op) if fix is not None else None
     if fix is None or entry is None:
         return None
-    tool, build, _asked = entry
-    return ToolCall(tool=tool, args={"host": host, **build(dict(fix.args))})
+    tool, build, asked = entry
+    return ToolCall(tool=tool, args={"host": host, **build(dict(fix.args))}, needs=list(asked))
 
 
 def problem_text(problem: Problem) -> str:

@@ -15,6 +15,7 @@ from mcp.server.mcpserver import MCPServer
 from recamera_mcp import __version__
 from recamera_mcp.client import TokenCache
 from recamera_mcp.server import tools
+from recamera_mcp.server.cloud import CloudAccess
 from recamera_mcp.server.completions import add_completions
 from recamera_mcp.server.errors import ArgumentErrorRedaction
 from recamera_mcp.server.icons import SERVER_ICONS
@@ -52,6 +53,7 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
             token_cache=TokenCache(cache_path) if cache_path else None,
         ),
         confirmations=ConfirmStore(ttl_s=opts.confirm_ttl_s),
+        cloud=CloudAccess(opts.credentials.sensecraft_settings()),
         loaded_toolsets=set(TOOLSETS if opts.toolsets is None else opts.toolsets),
     )
 
@@ -61,6 +63,7 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
             yield state
         finally:
             await state.sessions.close_all()
+            await state.cloud.aclose()
             await asyncio.to_thread(state.warm_readers.close)  # RTSP readers kept warm by snapshot(keep_warm=True)
 
     dynamic = opts.dynamic and not set(TOOLSETS) <= state.loaded_toolsets

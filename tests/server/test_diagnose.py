@@ -42,7 +42,7 @@ async def first_then_cleared(mcp: Client, host: str, symptom: str, check: str, w
     before = await diagnosis(mcp, host, symptom)
     top = before[0]
     assert top["check"] == check and words in top["title"], before
-    assert top["fix"] is not None and top["fix"]["args"]["host"] == host
+    assert top["fix"] is not None and top["fix"]["args"]["host"] == host and top["fix"]["needs"] == []
     await apply(mcp, top["fix"])
     after = await diagnosis(mcp, host, symptom)
     assert not any(f["check"] == check and words in f["title"] for f in after), after
@@ -65,6 +65,7 @@ async def test_recording_off_is_found_and_fixed(connect, camera):
     assert top["fix"] == {
         "tool": "update_config",
         "args": {"host": camera.address, "area": "record_global", "changes": {"bRuleEnabled": True}},
+        "needs": [],
     }
     assert top["evidence"] == {"bRuleEnabled": False}
 
@@ -107,6 +108,7 @@ async def test_inference_off_and_in_error(connect, make_camera):
     assert top["fix"] == {
         "tool": "call_api",
         "args": {"host": camera.address, "method": "POST", "path": "/model/inference-restart"},
+        "needs": [],
     }
 
 
@@ -116,7 +118,13 @@ async def test_model_without_info(connect, camera):
         await call_ok(mcp, "update_config", host=camera.address, area="inference", changes={"sModel": "bare.rknn"})
         findings = await diagnosis(mcp, camera.address, "no_detections")
     assert findings[0]["check"] == "inference" and "has no model info" in findings[0]["title"]
-    assert findings[0]["fix"] is None, "no tool sets model info yet: nothing to call"
+    fix = findings[0]["fix"]
+    assert fix["tool"] == "models" and fix["args"]["name"] == "bare.rknn" and fix["needs"] == ["info"]
+    info = {"category": "Detection", "classes": ["person"]}
+    async with connect() as mcp:
+        await call_ok(mcp, "models", **fix["args"], info=info)
+        after = await diagnosis(mcp, camera.address, "no_detections")
+    assert not any("has no model info" in f["title"] for f in after)
 
 
 async def test_class_filter_the_model_cannot_see(connect, camera):

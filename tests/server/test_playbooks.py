@@ -13,6 +13,7 @@ import pytest
 from recamera_mcp.client import FirmwareWait, WaitPolicy
 from recamera_mcp.playbooks import Playbook, PlaybookError, load_playbooks, lookup, parse, resolve_args
 from recamera_mcp.simulator.dialects import LATEST_RELEASES
+from recamera_mcp.simulator.routes.ai_state import ai_state
 from recamera_mcp.simulator.routes.system import firmware_version
 from tests.server.conftest import make_options
 from tests.server.helpers import error_text
@@ -20,7 +21,16 @@ from tests.server.helpers import error_text
 BOOKS = load_playbooks()
 
 Values = Callable[[Any, Path], dict[str, Any]]
+
+
+def _deploy_values(cam: Any, tmp: Path) -> dict[str, Any]:
+    model = tmp / "people_detector.rknn"
+    model.write_bytes(b"RKNN" + bytes(range(256)) * 4000)
+    return {"host": cam.address, "model_path": str(model), "classes": ["person", "car"]}
+
+
 VALUES: dict[str, Values] = {
+    "deploy-model": _deploy_values,
     "discover-devices": lambda cam, tmp: {"subnet": cam.address.split(":")[0], "port": int(cam.address.split(":")[1])},
     "login": lambda cam, tmp: {"host": cam.address},
     "change-setting": lambda cam, tmp: {
@@ -143,6 +153,9 @@ async def test_playbook_runs_end_to_end(
         assert any(e.body and "sConfirmToken" in e.body for e in cam.camera.log if e.path == "/system/firmware-upgrade")
     if second is not None:
         assert second.camera.config("/system/time")["sTimezone"] == "Europe/Berlin", "the setting was cloned"
+    if name == "deploy-model":
+        assert ai_state(cam.camera).inference["sModel"] == "people_detector.rknn"
+        assert ai_state(cam.camera).models["people_detector.rknn"]["classes"] == ["person", "car"]
     if name == "recordings":
         assert [p for p in tmp_path.rglob("*") if p.is_file() and p.stat().st_size > 0], "nothing was downloaded"
 
