@@ -64,6 +64,7 @@ from recamera_mcp.client.deploy import (
 )
 from recamera_mcp.client.diagnosis import SYMPTOM_CHECKS, Diagnosis, Symptom, diagnose
 from recamera_mcp.client.firmware import (
+    FileUpload,
     FirmwareAPI,
     FirmwareCheck,
     FirmwareFile,
@@ -153,6 +154,7 @@ __all__ = [
     "ExportedArchive",
     "Exposure",
     "FieldChange",
+    "FileUpload",
     "FirmwareAPI",
     "FirmwareCheck",
     "FirmwareFile",

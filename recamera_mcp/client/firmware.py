@@ -14,13 +14,14 @@ camera installs and stops answering, then comes back with every session invalida
 was cut off can watch it again (:meth:`FirmwareAPI.resume`).
 
 A local firmware is a tar holding ``boot.img``, ``rootfs.img`` and ``RK_OTA_update.sh``, checked by
-:func:`inspect_firmware_file` before anything is sent.
+:func:`inspect_firmware_file` before anything is sent, then uploaded with the shared resumable upload
+(``_upload.py``) and watched like a network upgrade.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import json
 import logging
 import re
 import tarfile
@@ -35,15 +36,17 @@ from recamera_mcp.client._errors import (
     DeviceApiError,
     DeviceTimeout,
     DeviceUnreachable,
-    NotSupported,
     ReCameraError,
     ValidationError,
 )
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._restart import Progress, WaitPolicy
+from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadSession
+from recamera_mcp.client.models import file_md5
 from recamera_mcp.client.system import SystemAPI
 
 __all__ = [
+    "FileUpload",
     "FirmwareAPI",
     "FirmwareCheck",
     "FirmwareFile",
@@ -105,6 +108,15 @@ class FirmwareFile(BaseModel):
     version: str | None = Field(default=None, description="The version it installs, when the file says (ota_version)")
 
 
+class FileUpload(BaseModel):
+    """How a local firmware file reached the camera."""
+
+    size_bytes: int
+    bytes_sent: int = Field(description="Bytes this call sent (a chunk lost in transit counts twice)")
+    resumed_from: int = Field(default=0, description="> 0: an earlier, interrupted upload was continued there")
+    recoveries: int = Field(default=0, description="Interruptions this call recovered from")
+
+
 class UpgradeJob(BaseModel):
     """An upgrade the camera is running."""
 
@@ -113,6 +125,7 @@ class UpgradeJob(BaseModel):
     target_version: str | None = Field(default=None, description="The version it should come back with (None: unknown)")
     started: float = Field(default_factory=time.monotonic, exclude=True)
     already_running: bool = Field(default=False, description="It was running before this call (watched, not started)")
+    upload: FileUpload | None = None
 
 
 class FirmwareWait(BaseModel):
@@ -137,6 +150,7 @@ class UpgradeResult(BaseModel):
     install_s: float
     went_down: bool
     logged_in: bool
+    upload: FileUpload | None = Field(default=None, description="For a local file: how it was uploaded")
 
 
 def check_release_url(url: str) -> str:
@@ -222,11 +236,7 @@ def _inspect(path: Path) -> FirmwareFile:
         raise ValidationError(
             f"{path.name} is not a tar archive", "a firmware file is an uncompressed .tar", field="file_path"
         ) from None
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return FirmwareFile(path=str(path), size_bytes=size, md5=digest.hexdigest(), version=version)
+    return FirmwareFile(path=str(path), size_bytes=size, md5=file_md5(path), version=version)
 
 
 async def inspect_firmware_file(path: str | Path) -> FirmwareFile:
@@ -243,6 +253,8 @@ class FirmwareAPI:
         self._system = system
         self.job: UpgradeJob | None = None
         """The upgrade this client started or found running, until it finished."""
+        self._pending: dict[str, UploadSession] = {}
+        """Interrupted uploads of local files, by path: the next upload of the same file continues them."""
 
     async def progress(self) -> FirmwareProgress:
         """``GET /system/firmware-download-progress`` (``GET /system/firmware-upgrade`` on older firmware)."""
@@ -318,12 +330,43 @@ class FirmwareAPI:
         self.job = job
         return job
 
-    async def start_file(self, firmware: FirmwareFile) -> UpgradeJob:
-        """Upload a checked local firmware (resumable) and start its install."""
-        raise NotSupported(
-            "upgrading from a local firmware file needs the resumable upload, which this client does not have yet",
-            "upgrade from the network instead",
-        )
+    async def start_file(
+        self,
+        firmware: FirmwareFile,
+        progress: UploadProgress | None = None,
+        *,
+        chunk_size: int = CHUNK_SIZE,
+        recover_s: float = 120.0,
+    ) -> UpgradeJob:
+        """Upload a checked local firmware and start its install: the resumable upload (512 KiB chunks with
+        ``Content-Range: bytes a-b``, then the MD5), which rides out a dropped connection or a reboot, and an upload
+        this raised out of is continued by the next call for the same file. The device checks the MD5 and the tar
+        ("MD5 checksum mismatch", "Invalid firmware: Missing ..."), then answers "Upgrade started"."""
+        path = Path(firmware.path)
+        current = _version((await self._system.device_info()).get("sFirmwareVersion"))
+        key = str(path.resolve())
+        upload = ResumableUpload(
+            self._funnel, UPGRADE, path, range_total=False, chunk_size=chunk_size, progress=progress,
+            init_body=json.dumps({"iFileSize": firmware.size_bytes}).encode(),
+            session=self._pending.pop(key, None), recover_s=recover_s,
+        )  # fmt: skip
+        try:
+            result = await upload.run()
+        except BaseException:
+            if upload.session is not None:
+                self._pending[key] = upload.session
+            raise
+        if result.md5 != firmware.md5:
+            raise ValidationError(
+                f"{path.name} changed since it was checked", "check it again, then upgrade", field="file_path"
+            )
+        log.warning("%s: firmware file %s uploaded, install started", self._funnel.address.key, path.name)
+        self.job = UpgradeJob(
+            source="file", from_version=current, target_version=firmware.version,
+            upload=FileUpload(size_bytes=result.size, bytes_sent=result.bytes_sent, resumed_from=result.resumed_from,
+                              recoveries=result.recoveries),
+        )  # fmt: skip
+        return self.job
 
     async def resume(self, wait: FirmwareWait, progress: Progress | None = None) -> UpgradeResult | None:
         """Watch the upgrade this client started (or found running) again, e.g. after a wait was cut off; None
@@ -373,6 +416,7 @@ class FirmwareAPI:
             install_s=round(time.monotonic() - installing, 1),
             went_down=back.went_down,
             logged_in=back.logged_in,
+            upload=job.upload,
         )
 
     async def _follow_download(

@@ -8,10 +8,13 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 
-__all__ = ["progress_to"]
+__all__ = ["Progress", "progress_to"]
+
+Progress = Callable[[float, float | None, str], Awaitable[None]]
+"""``await progress(done, total, message)``."""
 
 
-def progress_to(ctx: Context[Any, Any]) -> Callable[[float, float | None, str], Awaitable[None]]:
+def progress_to(ctx: Context[Any, Any]) -> Progress:
     """A callback that reports to this tool call's progress token (a no-op when the client sent none)."""
     last = -1.0
 

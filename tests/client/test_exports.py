@@ -37,7 +37,7 @@ EXPECTED = {
     "AreaRestore", "BACKUP_FORMAT", "ConfigBackup", "DEVICE_SPECIFIC_AREAS", "ExportedArchive", "FirmwareAPI",
     "FirmwareCheck", "FirmwareFile", "FirmwareProgress", "FirmwareWait", "NetworkAPI", "RestartResult",
     "RestorePlan", "UpgradeJob", "UpgradeResult", "WaitPolicy", "WifiNetwork", "WifiStatus", "check_release_url",
-    "inspect_firmware_file", "link_of", "parse_backup", "MAX_BACKUP_BYTES",
+    "inspect_firmware_file", "link_of", "parse_backup", "MAX_BACKUP_BYTES", "FileUpload",
 
 }  # fmt: skip
 

@@ -14,6 +14,7 @@ import pytest
 
 from recamera_mcp.client import (
     DeviceApiError,
+    DeviceUnreachable,
     FirmwareWait,
     ReCameraClient,
     ValidationError,
@@ -22,7 +23,8 @@ from recamera_mcp.client import (
     inspect_firmware_file,
 )
 from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS, LATEST_RELEASES
-from tests.server.helpers import wait_down
+from recamera_mcp.simulator.routes.uploads import uploads_of
+from tests.server.helpers import firmware_file, wait_down
 
 CURRENT, LATEST = FIRMWARE_VERSIONS["2026"], LATEST_RELEASES["2026"]
 QUICK = {"upload_progress_s": 1.0, "firmware_success_s": 0.2, "install_s": 1.0}
@@ -185,3 +187,87 @@ async def test_a_file_that_is_no_tar_or_missing_is_refused(tmp_path):
         await inspect_firmware_file(tmp_path / "fw.tar")
     with pytest.raises(ValidationError, match="no firmware file"):
         await inspect_firmware_file(tmp_path / "missing.tar")
+
+
+async def test_a_local_firmware_is_uploaded_and_installed(make_camera, make_client, tmp_path):
+    device = make_camera(**QUICK)
+    cam: ReCameraClient = make_client(device)
+    checked = await inspect_firmware_file(firmware_file(tmp_path / "fw.tar"))
+    seen: list[int] = []
+
+    async def progress(done: int, total: int, note: str) -> None:
+        seen.append(done)
+
+    job = await cam.firmware.start_file(checked, progress)
+    assert job.source == "file" and job.target_version == "V2.0.0" and job.upload is not None
+    assert job.upload.size_bytes == checked.size_bytes and seen[-1] == checked.size_bytes
+    result = await cam.firmware.watch(job, FAST)
+    assert (result.from_version, result.to_version, result.upload) == (CURRENT, "V2.0.0", job.upload)
+    chunks = [e for e in device.camera.log if e.path == "/system/firmware-upgrade" and e.query.startswith("id=")]
+    assert len(chunks) == -(-checked.size_bytes // (512 * 1024)), "512 KiB chunks, each sent once"
+
+
+async def test_a_local_upload_cut_by_a_dropped_connection_resumes(make_camera, make_client, tmp_path):
+    device = make_camera(**QUICK)
+    cam: ReCameraClient = make_client(device)
+    checked = await inspect_firmware_file(firmware_file(tmp_path / "fw.tar"))
+    armed = False
+
+    async def progress(done: int, total: int, note: str) -> None:
+        nonlocal armed
+        if not armed and done >= 0.4 * total:
+            armed = True
+            device.camera.faults.only_path = "/system/firmware-upgrade"
+            device.camera.faults.drop_next = 1
+
+    job = await cam.firmware.start_file(checked, progress)
+    device.camera.faults.only_path = None
+    assert job.upload is not None and job.upload.recoveries == 1
+    assert job.upload.bytes_sent < 2 * checked.size_bytes, "acknowledged bytes were not sent again"
+    assert (await cam.firmware.watch(job, FAST)).to_version == "V2.0.0"
+
+
+async def test_an_upload_the_camera_broke_off_continues_on_the_next_call(make_camera, make_client, tmp_path):
+    device = make_camera(**QUICK)
+    cam: ReCameraClient = make_client(device)
+    checked = await inspect_firmware_file(firmware_file(tmp_path / "fw.tar"))
+    cut = False
+
+    async def progress(done: int, total: int, note: str) -> None:
+        nonlocal cut
+        if not cut and done >= 0.4 * total:
+            cut = True  # from here on every upload request is dropped, longer than this call waits
+            device.camera.faults.only_path = "/system/firmware-upgrade"
+            device.camera.faults.drop_next = 1000
+
+    with pytest.raises(DeviceUnreachable, match="upload again"):
+        await cam.firmware.start_file(checked, progress, recover_s=0.5)
+    assert cam.firmware.job is None
+    device.camera.faults.drop_next, device.camera.faults.only_path = 0, None
+    job = await cam.firmware.start_file(checked)
+    assert job.upload is not None and job.upload.resumed_from >= 0.4 * checked.size_bytes
+    assert job.upload.bytes_sent <= checked.size_bytes - job.upload.resumed_from + 512 * 1024
+    assert (await cam.firmware.watch(job, FAST)).to_version == "V2.0.0"
+
+
+async def test_bytes_that_arrive_wrong_fail_the_md5_and_nothing_is_installed(make_camera, make_client, tmp_path):
+    device = make_camera(**QUICK)
+    cam: ReCameraClient = make_client(device)
+    checked = await inspect_firmware_file(firmware_file(tmp_path / "fw.tar"))
+    spoiled = False
+
+    async def progress(done: int, total: int, note: str) -> None:
+        nonlocal spoiled
+        if not spoiled and done >= 0.4 * total:
+            spoiled = True
+            for upload in uploads_of(device.camera).sessions.values():
+                with upload.path.open("r+b") as part:  # one byte flipped in what the camera holds
+                    first = part.read(1)
+                    part.seek(0)
+                    part.write(bytes([first[0] ^ 0xFF]))
+
+    with pytest.raises(DeviceApiError, match="MD5 checksum mismatch"):
+        await cam.firmware.start_file(checked, progress)
+    assert spoiled and cam.firmware.job is None
+    assert (await cam.firmware.progress()).status == "idle"
+    assert (await cam.system.status()).firmware == CURRENT

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +13,7 @@ from mcp import Client
 
 from recamera_mcp.simulator.routes.storage_state import storage_area
 from recamera_mcp.simulator.testing import CGI
+from tests.simulator.helpers import make_tar
 
 DESTRUCTIVE = {"FORMAT", "FREE_UP", "EJECT", "REMOVE_FILES_OR_DIRECTORIES"}
 
@@ -57,3 +60,11 @@ async def wait_down(device, timeout: float = 20.0) -> None:
                 return
             assert time.monotonic() < deadline, "the camera never went down to install"
             await asyncio.sleep(0.05)
+
+
+def firmware_file(path: Path, size: int = 3 * 1024 * 1024, version: str = "V2.0.0") -> Path:
+    """A firmware tar of about ``size`` bytes that installs ``version`` (random bytes: a flipped one changes its
+    MD5)."""
+    files = {"boot.img": os.urandom(4096), "rootfs.img": os.urandom(size), "RK_OTA_update.sh": b"#!/bin/sh\n"}
+    path.write_bytes(make_tar({**files, "ota_version": version.encode()}))
+    return path

@@ -10,8 +10,10 @@ from typing import Any
 
 from recamera_mcp.client import FirmwareWait, WaitPolicy
 from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS, LATEST_RELEASES
+from recamera_mcp.simulator.routes.uploads import uploads_of
+from tests.client.test_firmware import firmware_file
 from tests.server.conftest import make_options
-from tests.server.helpers import call_error, call_ok, wait_down
+from tests.server.helpers import call_error, call_ok, error_text, wait_down
 
 CURRENT, LATEST = FIRMWARE_VERSIONS["2026"], LATEST_RELEASES["2026"]
 QUICK = {"upload_progress_s": 1.0, "firmware_success_s": 0.2, "install_s": 1.0}
@@ -129,3 +131,50 @@ async def test_a_local_file_is_checked_before_anything_is_sent(connect, camera, 
         first = await call_ok(mcp, "firmware", host=camera.address, action="upgrade", file_path=str(good))
         assert first["done"] is False and "V2.0.0" in first["confirmation"]["summary"]
     assert upgrade_bodies(camera) == []
+
+
+async def test_a_local_firmware_is_uploaded_with_progress_and_installed(connect, make_camera, tmp_path):
+    cam = make_camera(**QUICK)
+    path = firmware_file(tmp_path / "fw.tar")
+    progress: list[tuple[float, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, message))
+
+    async with connect(options()) as mcp:
+        first = await call_ok(mcp, "firmware", host=cam.address, action="upgrade", file_path=str(path))
+        args = {"host": cam.address, "action": "upgrade", "file_path": str(path)}
+        token = first["confirmation"]["confirm_token"]
+        result = await mcp.call_tool("firmware", {**args, "confirm_token": token}, progress_callback=on_progress)
+        assert not result.is_error, result.content
+        out = result.structured_content
+        assert out is not None and out["done"] is True
+        assert (out["result"]["from_version"], out["result"]["to_version"]) == (CURRENT, "V2.0.0")
+        assert out["result"]["upload"]["size_bytes"] == path.stat().st_size
+    assert any("uploading fw.tar" in (m or "") for _, m in progress)
+    assert any("downloading" in (m or "") or "install" in (m or "") for _, m in progress)
+    assert [d for d, _ in progress] == sorted(d for d, _ in progress) and progress[-1][0] <= 100
+
+
+async def test_a_wrong_md5_is_refused_and_nothing_installed(connect, make_camera, tmp_path):
+    cam = make_camera(**QUICK)
+    path = firmware_file(tmp_path / "fw.tar")
+    spoiled = False
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        nonlocal spoiled
+        if not spoiled and "uploading" in (message or "") and done >= 12:  # 40 % of the upload's 30
+            spoiled = True
+            for upload in uploads_of(cam.camera).sessions.values():
+                with upload.path.open("r+b") as part:
+                    first = part.read(1)
+                    part.seek(0)
+                    part.write(bytes([first[0] ^ 0xFF]))
+
+    async with connect(options()) as mcp:
+        args = {"host": cam.address, "action": "upgrade", "file_path": str(path)}
+        token = (await call_ok(mcp, "firmware", **args))["confirmation"]["confirm_token"]
+        result = await mcp.call_tool("firmware", {**args, "confirm_token": token}, progress_callback=on_progress)
+        assert result.is_error and "MD5 checksum mismatch" in error_text(result)
+        status = await call_ok(mcp, "get_device_status", host=cam.address)
+    assert spoiled and status["firmware"] == CURRENT

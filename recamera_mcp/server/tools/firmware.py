@@ -4,6 +4,7 @@ confirmation and wait until the camera is back on the new version, or read a run
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
@@ -22,7 +23,7 @@ from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confir
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.local_files import local_file
 from recamera_mcp.server.models_firmware import FirmwareOutput
-from recamera_mcp.server.progress import progress_to
+from recamera_mcp.server.progress import Progress, progress_to
 from recamera_mcp.server.state import ServerState, server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
@@ -36,6 +37,8 @@ class FirmwareAction(StrEnum):
 
 
 INSTALL_WARNING = "the camera installs and restarts, offline for minutes: keep it powered"
+UPLOAD_SHARE = 30.0
+"""Of a local-file upgrade's progress (0-100), the part the upload fills; the download/install watch the rest."""
 
 
 def _checked(key: str, action: str, check: FirmwareCheck, **extra: Any) -> FirmwareOutput:
@@ -46,8 +49,21 @@ def _checked(key: str, action: str, check: FirmwareCheck, **extra: Any) -> Firmw
     return FirmwareOutput(host=key, action=action, **{**fields, **extra})
 
 
-async def _watch(ctx: Context[Any, Any], state: ServerState, client: ReCameraClient, job: UpgradeJob) -> FirmwareOutput:
-    result = await client.firmware.watch(job, state.options.firmware_wait, progress_to(ctx))
+async def _watch(
+    ctx: Context[Any, Any],
+    state: ServerState,
+    client: ReCameraClient,
+    job: UpgradeJob,
+    report: Progress | None = None,
+    offset: float = 0.0,
+) -> FirmwareOutput:
+    """Watch the upgrade to its end; its progress fills ``offset`` .. 100 % of ``report`` (an upload came first)."""
+    sink = report or progress_to(ctx)
+
+    async def progress(done: float, total: float | None, message: str) -> None:
+        await sink(offset + (100 - offset) * done / (total or 100), 100, message)
+
+    result = await client.firmware.watch(job, state.options.firmware_wait, progress)
     await forget_streams(state, client)
     return FirmwareOutput(
         host=client.address.key, action="upgrade", done=True, current=result.to_version, result=result,
@@ -145,7 +161,17 @@ async def _from_file(
         return decision.input_required or FirmwareOutput(
             host=key, action="upgrade", done=False, current=current, file=checked, confirmation=decision.request
         )
-    job = await client.firmware.start_file(checked)
+    report = progress_to(ctx)
+    name = Path(checked.path).name
+
+    async def uploading(done: int, total: int, note: str) -> None:
+        shown = note or f"uploading {name}: {done / 1e6:.1f} of {total / 1e6:.1f} MB"
+        await report(UPLOAD_SHARE * done / max(total, 1), 100, shown)
+
+    job = await client.firmware.start_file(checked, uploading)
     if not wait:
-        return FirmwareOutput(host=key, action="upgrade", done=False, current=current, file=checked, updating=True)
-    return await _watch(ctx, state, client, job)
+        return FirmwareOutput(
+            host=key, action="upgrade", done=False, current=current, file=checked, updating=True,
+            note='uploaded, install started: follow it with firmware(action="status")',
+        )  # fmt: skip
+    return await _watch(ctx, state, client, job, report, UPLOAD_SHARE)
