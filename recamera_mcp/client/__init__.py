@@ -15,10 +15,13 @@ from recamera_mcp.client._answers import public_key_of
 from recamera_mcp.client._backup import (
     BACKUP_FORMAT,
     DEVICE_SPECIFIC_AREAS,
+    MAX_ARCHIVE_BYTES,
     MAX_BACKUP_BYTES,
     AreaRestore,
+    ConfigArchive,
     ConfigBackup,
     RestorePlan,
+    inspect_config_archive,
     parse_backup,
 )
 from recamera_mcp.client._client import DEFAULT_USERNAME, ReCameraClient
@@ -126,6 +129,7 @@ __all__ = [
     "CONFIG_AREAS",
     "DEFAULT_USERNAME",
     "DEVICE_SPECIFIC_AREAS",
+    "MAX_ARCHIVE_BYTES",
     "MAX_BACKUP_BYTES",
     "GROUPS",
     "SCENES",
@@ -139,6 +143,7 @@ __all__ = [
     "BatteryInfo",
     "ConfigAPI",
     "ConfigArea",
+    "ConfigArchive",
     "ConfigBackup",
     "Conflict",
     "DeviceApiError",
@@ -225,6 +230,7 @@ __all__ = [
     "link_of",
     "mask_secrets",
     "mask_value",
+    "inspect_config_archive",
     "parse_backup",
     "parse_host",
     "public_key_of",

@@ -15,7 +15,9 @@ and sends only the leaves that differ, leaving alone:
 from __future__ import annotations
 
 import json
+import tarfile
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -29,11 +31,14 @@ from recamera_mcp.client._secrets import SECRET_MASK
 __all__ = [
     "BACKUP_FORMAT",
     "DEVICE_SPECIFIC_AREAS",
+    "MAX_ARCHIVE_BYTES",
     "MAX_BACKUP_BYTES",
     "READ_ONLY_FIELDS",
     "AreaRestore",
+    "ConfigArchive",
     "ConfigBackup",
     "RestorePlan",
+    "inspect_config_archive",
     "parse_backup",
     "restore_areas",
     "restore_changes",
@@ -42,6 +47,9 @@ __all__ = [
 BACKUP_FORMAT = "recamera-mcp-config-backup/1"
 MAX_BACKUP_BYTES = 4 * 1024 * 1024
 """A backup file larger than this is not read (a real one is a few tens of kilobytes)."""
+MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
+"""The largest device config archive handled (a real one is about 8 MB)."""
+MANIFEST = "manifest.json"
 
 DEVICE_SPECIFIC_AREAS = frozenset({ConfigArea.LAN, ConfigArea.STORAGE, ConfigArea.HTTPS})
 """The camera's own: its network address, its storage slot, HTTP or HTTPS. Restored only when named."""
@@ -69,6 +77,16 @@ class ConfigBackup(BaseModel):
     secrets_masked: bool = Field(default=True, description="Secret values are ******** (a restore keeps the target's)")
     areas: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Area name -> the whole object")
     unavailable: dict[str, str] = Field(default_factory=dict, description="Areas the camera did not answer, and why")
+
+
+class ConfigArchive(BaseModel):
+    """A device config export (a tar), checked before it is imported."""
+
+    path: str
+    size_bytes: int
+    members: int = Field(description="Files in the archive")
+    serial: str | None = Field(default=None, description="The camera it came from, when its manifest says")
+    firmware: str | None = None
 
 
 class AreaRestore(BaseModel):
@@ -180,3 +198,40 @@ def restore_changes(
         else:
             _set_at(changes, dotted, value)
     return changes, skipped
+
+
+def inspect_config_archive(path: Path) -> ConfigArchive:
+    """Check that ``path`` is a config archive as the device exports it (a tar, not too big, safe member names)
+    and read its manifest when it has one; :class:`ValidationError` otherwise."""
+    size = path.stat().st_size
+    if size == 0 or size > MAX_ARCHIVE_BYTES:
+        raise ValidationError(
+            f"{path.name} is {size} bytes: no config archive", "give the device's export", field="src_path"
+        )
+    try:
+        with tarfile.open(path, mode="r:*") as tar:
+            members = tar.getmembers()
+            unsafe = [m.name for m in members if m.name.startswith("/") or ".." in m.name.split("/")]
+            if unsafe:
+                raise ValidationError(f"{path.name} holds unsafe paths ({unsafe[0]!r})", "use the device's own export",
+                                      field="src_path")  # fmt: skip
+            manifest: Any = None
+            named = next((m for m in members if m.name.removeprefix("./") == MANIFEST and m.isfile()), None)
+            handle = tar.extractfile(named) if named is not None and named.size <= 64 * 1024 else None
+            if handle is not None:
+                try:
+                    manifest = json.loads(handle.read())
+                except ValueError:
+                    manifest = None
+    except tarfile.TarError:
+        raise ValidationError(
+            f"{path.name} is neither a backup .json nor a tar archive", "give a backup file or the device's export",
+            field="src_path",
+        ) from None  # fmt: skip
+    info = manifest if isinstance(manifest, dict) else {}
+    serial, firmware = info.get("sSerialNumber"), info.get("sFirmwareVersion")
+    return ConfigArchive(
+        path=str(path), size_bytes=size, members=sum(1 for m in members if m.isfile()),
+        serial=serial[:64] if isinstance(serial, str) else None,
+        firmware=firmware[:64] if isinstance(firmware, str) else None,
+    )  # fmt: skip

@@ -26,7 +26,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from recamera_mcp.client._backup import (
+    MAX_ARCHIVE_BYTES,
     AreaRestore,
+    ConfigArchive,
     ConfigBackup,
     RestorePlan,
     restore_areas,
@@ -37,6 +39,7 @@ from recamera_mcp.client._errors import DeviceApiError, DeviceUnreachable, NotSu
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._restart import Progress, RestartResult, WaitPolicy, wait_for_restart
 from recamera_mcp.client._secrets import mask_secrets
+from recamera_mcp.client._upload import ResumableUpload, UploadProgress, UploadSession
 from recamera_mcp.client.config import ConfigAPI
 
 __all__ = ["BatteryInfo", "DeviceStatus", "ExportedArchive", "SystemAPI"]
@@ -50,8 +53,7 @@ BATTERY = "/system/battery"
 REBOOT = "/system/reboot"
 FACTORY_RESET = "/system/factory-reset"
 CONFIG_EXPORT = "/config/export"
-MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
-"""The largest config archive downloaded (a real one is about 8 MB)."""
+CONFIG_UPLOAD = "/config/upload"
 _DOWNLOAD_PATH = re.compile(r"/[A-Za-z0-9._~/-]{1,200}")
 
 
@@ -108,6 +110,8 @@ class SystemAPI:
         self._funnel = funnel
         self._config = config
         self._on_restart = on_restart
+        self._pending: dict[str, UploadSession] = {}
+        """Interrupted archive imports, by path: the next import of the same file continues them."""
 
     async def device_info(self) -> dict[str, Any]:
         """``GET /system/device-info``: serial, firmware version, sensor, board."""
@@ -301,6 +305,28 @@ class SystemAPI:
             areas=areas,
             unavailable=unavailable,
         )
+
+    async def import_config(
+        self, archive: ConfigArchive, progress: UploadProgress | None = None, *, recover_s: float = 120.0
+    ) -> str:
+        """Upload a device config archive to ``/config/upload`` (the resumable upload; an interrupted one is
+        continued by the next call for the same file). The device applies it at its next restart: call
+        :meth:`reboot`. Returns the device's message ("config import pending reboot")."""
+        path = Path(archive.path)
+        key = str(path.resolve())
+        upload = ResumableUpload(
+            self._funnel, CONFIG_UPLOAD, path, range_total=False, progress=progress,
+            session=self._pending.pop(key, None), recover_s=recover_s,
+        )  # fmt: skip
+        try:
+            result = await upload.run()
+        except BaseException:
+            if upload.session is not None:
+                self._pending[key] = upload.session
+            raise
+        log.warning("%s: config archive %s imported, pending a restart", self._funnel.address.key, path.name)
+        message = result.answer.get("message")
+        return message[:200] if isinstance(message, str) and message else "imported"
 
     async def restore(
         self, backup: ConfigBackup, areas: Iterable[str] | None = None, *, dry_run: bool, source: str = ""

@@ -38,6 +38,7 @@ EXPECTED = {
     "FirmwareCheck", "FirmwareFile", "FirmwareProgress", "FirmwareWait", "NetworkAPI", "RestartResult",
     "RestorePlan", "UpgradeJob", "UpgradeResult", "WaitPolicy", "WifiNetwork", "WifiStatus", "check_release_url",
     "inspect_firmware_file", "link_of", "parse_backup", "MAX_BACKUP_BYTES", "FileUpload",
+    "ConfigArchive", "MAX_ARCHIVE_BYTES", "inspect_config_archive",
 
 }  # fmt: skip
 

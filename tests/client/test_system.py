@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from recamera_mcp.client import (
     ReCameraClient,
     ValidationError,
     WaitPolicy,
+    inspect_config_archive,
     parse_backup,
 )
 from recamera_mcp.simulator.dialects import FIRMWARE_VERSIONS
@@ -173,3 +175,24 @@ async def test_restore_names_areas_and_refuses_unknown_ones(make_camera, make_cl
     lan_b = await cam_b.config.get(ConfigArea.LAN)
     assert lan_b["dLink"]["sDNS2"] == "9.9.9.9", "a named device-specific area is restored"
     assert (await cam_b.config.get(ConfigArea.TIME))["sTimezone"] != "Europe/Berlin"
+
+
+async def test_the_device_archive_of_a_imported_into_b_applies_at_the_restart(make_camera, make_client, tmp_path):
+    a, b = make_camera(serial="RC2B0000000111"), make_camera(serial="RC2B0000000112", reboot_s=REBOOT_S)
+    cam_a: ReCameraClient = make_client(a)
+    cam_b: ReCameraClient = make_client(b)
+    await cam_a.config.update(ConfigArea.TIME, {"sTimezone": "Europe/Berlin"})
+    saved = await cam_a.system.export_config(tmp_path / "a.tar")
+    archive = inspect_config_archive(Path(saved.path))
+    assert (archive.serial, archive.size_bytes) == ("RC2B0000000111", saved.size_bytes) and archive.members > 10
+    assert "pending reboot" in await cam_b.system.import_config(archive)
+    assert b.camera.config("/system/time")["sTimezone"] != "Europe/Berlin", "applied only at the restart"
+    await cam_b.system.wait_restart(FAST, started=await cam_b.system.reboot())
+    assert (await cam_b.config.get(ConfigArea.TIME))["sTimezone"] == "Europe/Berlin"
+    assert (await cam_b.system.status()).serial == "RC2B0000000112"
+
+
+def test_a_file_that_is_no_archive_is_refused(tmp_path):
+    (tmp_path / "x.tar").write_bytes(b"not a tar" * 100)
+    with pytest.raises(ValidationError, match="neither a backup"):
+        inspect_config_archive(tmp_path / "x.tar")

@@ -176,6 +176,30 @@ async def test_backup_of_camera_a_restored_onto_camera_b(connect, make_camera, t
     assert b.camera.config("/network/lan") == lan_b, "addresses untouched"
 
 
+async def test_the_device_archive_of_camera_a_imported_into_camera_b(connect, make_camera, tmp_path):
+    a = make_camera(serial="RC2B0000000301")
+    b = make_camera(serial="RC2B0000000302", reboot_s=REBOOT_S)
+    async with connect(options()) as mcp:
+        await call_ok(mcp, "update_config", host=a.address, area="time", changes={"sTimezone": "Europe/Berlin"})
+        await call_ok(mcp, "update_config", host=a.address, area="lan", changes={"dLink": {"sDNS2": "9.9.9.9"}})
+        lan_b = b.camera.config("/network/lan")
+        archive = (await call_ok(mcp, "backup_config", host=a.address, dest_dir=str(tmp_path)))["archive_path"]
+        err = await call_error(mcp, "restore_config", host=b.address, src_path=archive, areas=["time"])
+        assert "imported whole" in err
+        first = await call_ok(mcp, "restore_config", host=b.address, src_path=archive)
+        assert first["done"] is False and first["plan"]["kind"] == "archive"
+        assert "RC2B0000000301" in first["confirmation"]["summary"] and "restarts" in first["confirmation"]["summary"]
+        assert not posts(b, "/config/upload"), "nothing sent before the confirmation"
+        token = first["confirmation"]["confirm_token"]
+        done = await call_ok(mcp, "restore_config", host=b.address, src_path=archive, confirm_token=token)
+        assert done["done"] is True and "pending reboot" in done["plan"]["summary"]
+        assert len(posts(b, "/system/reboot")) == 1
+        status = await call_ok(mcp, "get_device_status", host=b.address)
+    assert status["serial"] == "RC2B0000000302"
+    assert b.camera.config("/system/time")["sTimezone"] == "Europe/Berlin", "the archive's settings apply"
+    assert b.camera.config("/network/lan") == lan_b, "the camera's own address stays"
+
+
 async def test_restore_refuses_a_file_that_is_no_backup(connect, camera, tmp_path):
     bogus = tmp_path / "x.json"
     bogus.write_text('{"hello": 1}')
@@ -184,6 +208,10 @@ async def test_restore_refuses_a_file_that_is_no_backup(connect, camera, tmp_pat
         assert "not a recamera-mcp-config-backup/1 backup" in err
         err = await call_error(mcp, "restore_config", host=camera.address, src_path=str(tmp_path / "missing.json"))
         assert "no file" in err
+        (tmp_path / "x.tar").write_bytes(b"no tar at all" * 100)
+        err = await call_error(mcp, "restore_config", host=camera.address, src_path=str(tmp_path / "x.tar"))
+        assert "neither a backup .json nor a tar archive" in err
+    assert not posts(camera, "/config/upload")
 
 
 async def test_mount_after_eject_offers_a_reboot_which_brings_the_card_back(connect, make_camera):

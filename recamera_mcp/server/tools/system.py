@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ipaddress
+from pathlib import Path
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
@@ -21,7 +22,9 @@ from recamera_mcp.client import (
     DeviceTimeout,
     NotSupported,
     ReCameraClient,
+    RestorePlan,
     ValidationError,
+    inspect_config_archive,
     parse_backup,
 )
 from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
@@ -187,15 +190,13 @@ async def restore_config(
     confirmation. This camera's address and storage slot stay unless named in areas."""
     with tool_errors(f"restore_config onto {host}"):
         path = local_file(src_path)
+        with path.open("rb") as handle:
+            is_json = handle.read(1) == b"{"
+        if not is_json:
+            return await _import_archive(ctx, host, path, areas, confirm_token)
         if path.stat().st_size > MAX_BACKUP_BYTES:
             raise ValidationError(f"{path.name} is too large for a backup", "give a backup_config .json")
         raw = path.read_bytes()
-        if raw[:1] != b"{":
-            raise NotSupported(
-                f"{path.name} is not a backup_config .json: restoring the device's own archive needs the resumable "
-                "upload, not in this server yet",
-                "restore from the .json that backup_config wrote next to it",
-            )
         backup = parse_backup(raw)
         client = await server_state(ctx).sessions.client(host)
         key = client.address.key
@@ -216,3 +217,56 @@ async def restore_config(
         for area in done.areas:  # each area is one step of undo_last_change
             server_state(ctx).changes.record(key, "restore_config", area.revert)
         return RestoreOutput(host=key, done=True, plan=done)
+
+
+async def _import_archive(
+    ctx: Context[Any, Any], host: str, path: Path, areas: list[str] | None, confirm_token: str | None
+) -> RestoreOutput | InputRequiredResult:
+    """restore_config with the device's own export: checked, confirmed, uploaded (resumable), then the restart the
+    device needs to apply it, waited for."""
+    if areas is not None:
+        raise ValidationError(
+            "areas apply to a backup_config .json; the device's archive is imported whole",
+            "leave areas out, or restore the .json written next to the archive",
+            field="areas",
+        )
+    archive = await asyncio.to_thread(inspect_config_archive, path)
+    state = server_state(ctx)
+    client = await state.sessions.client(host)
+    key = client.address.key
+    origin = f"serial {archive.serial}, firmware {archive.firmware}" if archive.serial else "origin not recorded"
+    plan = RestorePlan(
+        source=path.name, kind="archive", source_serial=archive.serial, source_firmware=archive.firmware,
+        summary=f"the camera replaces its configuration with the archive's ({archive.members} files, {origin}) and "
+        "restarts to apply it (offline about a minute)",
+    )  # fmt: skip
+    digest = await asyncio.to_thread(file_sha256, path)
+    args = {"src": str(path), "sha256": digest, "kind": "archive"}
+    decision = await require_confirmation(ctx, "restore_config", key, args, confirm_token, plan.summary, archive)
+    if isinstance(decision, Pending):
+        return decision.input_required or RestoreOutput(host=key, done=False, plan=plan, confirmation=decision.request)
+    report = progress_to(ctx)
+
+    async def uploading(done: int, total: int, note: str) -> None:
+        await report(50 * done / max(total, 1), 100, note or f"uploading {path.name}: {done} of {total} bytes")
+
+    message = await client.system.import_config(archive, uploading)
+    started = await client.system.reboot()
+    await forget_streams(state, client)
+
+    async def restarting(done: float, total: float | None, text: str) -> None:
+        await report(50 + 50 * done / (total or 1), 100, text)
+
+    back = await client.system.wait_restart(state.options.restart_wait, progress=restarting, started=started)
+    plan.summary = (
+        f"{message}; the camera restarted in {back.elapsed_s:.0f} s and applied it (firmware {back.firmware})"
+    )
+    return RestoreOutput(host=key, done=True, plan=plan)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
