@@ -65,8 +65,7 @@ def module_of_code(code: int | None) -> str | None:
 
 class Fix(BaseModel):
     """A client operation that would resolve a problem: ``op`` names it (``config.update``, ``storage.action``,
-    ``image.tune``, ``inference.configure``, ``system.reboot``, ``firmware.status``, ``discover``, ``login``,
-    ``change_password``), ``args`` are its
+    ``image.tune``, ``inference.configure``, ``system.reboot``, ``login``, ``change_password``), ``args`` are its
     arguments in the client's terms (``{"area": "record_global", "changes": {"bRuleEnabled": true}}``)."""
 
     model_config = ConfigDict(frozen=True)

@@ -37,8 +37,6 @@ _TOOLS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], tuple[s
     "image.tune": ("tune_image", lambda a: dict(a), ()),
     "inference.restart": ("call_api", lambda a: {"method": "POST", "path": "/model/inference-restart"}, ()),
     "system.reboot": ("reboot", lambda a: {}, ()),
-    "firmware.status": ("firmware", lambda a: {"action": "status"}, ()),
-    "discover": ("discover_devices", _pick("subnet"), ()),
     "change_password": ("change_password", lambda a: {}, ("new_password",)),
     "login": ("login", lambda a: {}, ("password",)),
     "models.set_info": ("models", lambda a: {"action": "set_info", **_pick("name")(a)}, ("info",)),
