@@ -5,8 +5,8 @@
         result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
 
 One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.firmware``, ``cam.network``,
-``cam.image``, ``cam.storage``, ``cam.recording``, ``cam.models``, ``cam.inference``, and the deploy chain
-``cam.deploy``. Everything a caller needs is exported here.
+``cam.image``, ``cam.storage``, ``cam.recording``, ``cam.models``, ``cam.inference``, ``cam.streams``,
+``cam.capture``, ``cam.notify``, and the deploy chain ``cam.deploy``. Everything a caller needs is exported here.
 """
 
 from __future__ import annotations
@@ -50,11 +50,13 @@ from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
 from recamera_mcp.client._model_info import ListedModel, ModelCategory, ModelInfo
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._restart import RestartResult, WaitPolicy
+from recamera_mcp.client._results import Detection, FrameSize, InferenceSummary, LabelStats, iso_ms
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
 from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadResult, UploadSession
+from recamera_mcp.client.capture import CaptureAPI, CapturedStill, CaptureStatus
 from recamera_mcp.client.config import ConfigAPI
 from recamera_mcp.client.deploy import (
     DeployAPI,
@@ -103,8 +105,10 @@ from recamera_mcp.client.models import (
     file_md5,
 )
 from recamera_mcp.client.network import NetworkAPI, WifiNetwork, WifiStatus, link_of
+from recamera_mcp.client.notify import NotificationCheck, NotifyAPI, NotifyStatus
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
+from recamera_mcp.client.streams import CommandResult, LogLine, LogsResult, ResultLog, StreamsAPI, inference_problem
 from recamera_mcp.client.system import BatteryInfo, DeviceStatus, ExportedArchive, SystemAPI
 
 __all__ = [
@@ -141,10 +145,15 @@ __all__ = [
     "AuthError",
     "Backlight",
     "BatteryInfo",
+    "CaptureAPI",
+    "CaptureStatus",
+    "CapturedStill",
+    "CommandResult",
     "ConfigAPI",
     "ConfigArea",
     "ConfigArchive",
     "ConfigBackup",
+    "Detection",
     "Conflict",
     "DeviceApiError",
     "DeviceResponse",
@@ -167,19 +176,27 @@ __all__ = [
     "FirmwareWait",
     "Finding",
     "Fix",
+    "FrameSize",
     "HostAddress",
     "ImageAPI",
     "ImageValues",
     "InferenceAPI",
+    "InferenceSummary",
     "KeyProbe",
+    "LabelStats",
     "LockedOut",
+    "LogLine",
     "LoginResult",
+    "LogsResult",
     "ModelsAPI",
     "MustChangePassword",
     "NetworkAPI",
     "NightToDay",
     "NotAReCamera",
     "NotSupported",
+    "NotificationCheck",
+    "NotifyAPI",
+    "NotifyStatus",
     "ProbeAnswer",
     "Problem",
     "ReCameraClient",
@@ -191,6 +208,7 @@ __all__ = [
     "ResetResult",
     "RestartResult",
     "RestorePlan",
+    "ResultLog",
     "Revert",
     "Severity",
     "ResumableUpload",
@@ -202,6 +220,7 @@ __all__ = [
     "StoragePlan",
     "StorageStatus",
     "StreamedResponse",
+    "StreamsAPI",
     "Symptom",
     "SystemAPI",
     "Thumbnail",
@@ -224,6 +243,8 @@ __all__ = [
     "WrongCredentials",
     "check_release_url",
     "inspect_firmware_file",
+    "inference_problem",
+    "iso_ms",
     "diagnose",
     "file_md5",
     "is_secret_field",

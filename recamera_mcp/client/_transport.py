@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import websockets
+import websockets.asyncio.client
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
@@ -162,6 +163,14 @@ class DeviceWebSocket:
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self._ws.close()
+
+
+class _NoRedirects(websockets.asyncio.client.connect):
+    """The WebSocket handshake without the library's own redirect following (the transport decides, see
+    :meth:`HttpTransport.websocket`): a redirect comes back as the :class:`InvalidStatus` it is."""
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        return exc
 
 
 class WebSocketRefused(Exception):
@@ -369,7 +378,35 @@ class HttpTransport:
     ) -> DeviceWebSocket:
         """Open a WebSocket at a raw ``path`` (``ws://`` or ``wss://`` by the camera's scheme).
 
-        Raises :class:`WebSocketRefused` when the device answers the handshake with an HTTP status (e.g. 401)."""
+        Redirects are never followed by the WebSocket library: the camera's switch to the other scheme (HTTPS
+        turned on or off: nginx answers 307 to ``https://``) is followed once and remembered, as for requests.
+        Raises :class:`WebSocketRefused` when the device answers the handshake with another HTTP status (e.g. 401).
+        """
+        for attempt in (0, 1):
+            try:
+                connection = await self._ws_connect(path, headers, subprotocols)
+            except InvalidStatus as exc:
+                status, location = exc.response.status_code, exc.response.headers.get("Location", "")
+                moved = DeviceResponse(status, {"location": location}, b"")
+                if attempt == 0 and moved.is_redirect and self._follow_scheme_switch(moved):
+                    continue
+                raise WebSocketRefused(status, bytes(exc.response.body or b"")[:4096]) from None
+            except TimeoutError:
+                raise DeviceTimeout(
+                    f"{self.address.key} did not open the WebSocket {path} within {self.timeout:g} s",
+                    "check that the camera is on and reachable",
+                ) from None
+            except (OSError, InvalidHandshake) as exc:
+                raise DeviceUnreachable(
+                    f"cannot open the WebSocket {path} on {self.address.key}: {exc.__class__.__name__}: {exc}",
+                    "check the address and that the camera is up",
+                ) from None
+            return DeviceWebSocket(connection, f"{path} on {self.address.key}")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _ws_connect(
+        self, path: str, headers: Mapping[str, str], subprotocols: list[str] | None
+    ) -> ClientConnection:
         scheme = "wss" if self.address.scheme == "https" else "ws"
         url = f"{scheme}://{self.address.base_url.split('://', 1)[1]}{path}"
         context: ssl.SSLContext | None = None
@@ -378,30 +415,16 @@ class HttpTransport:
             if not self.verify_tls:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
-        try:
-            connection = await websockets.connect(
-                url,
-                additional_headers=dict(headers),
-                subprotocols=[websockets.Subprotocol(p) for p in subprotocols] if subprotocols else None,
-                ssl=context,
-                open_timeout=self.timeout,
-                max_size=4 * 1024 * 1024,
-                user_agent_header=_USER_AGENT,
-                proxy=None,
-            )
-        except InvalidStatus as exc:
-            raise WebSocketRefused(exc.response.status_code, bytes(exc.response.body or b"")[:4096]) from None
-        except TimeoutError:
-            raise DeviceTimeout(
-                f"{self.address.key} did not open the WebSocket {path} within {self.timeout:g} s",
-                "check that the camera is on and reachable",
-            ) from None
-        except (OSError, InvalidHandshake) as exc:
-            raise DeviceUnreachable(
-                f"cannot open the WebSocket {path} on {self.address.key}: {exc.__class__.__name__}: {exc}",
-                "check the address and that the camera is up",
-            ) from None
-        return DeviceWebSocket(connection, f"{path} on {self.address.key}")
+        return await _NoRedirects(
+            url,
+            additional_headers=dict(headers),
+            subprotocols=[websockets.Subprotocol(p) for p in subprotocols] if subprotocols else None,
+            ssl=context,
+            open_timeout=self.timeout,
+            max_size=4 * 1024 * 1024,
+            user_agent_header=_USER_AGENT,
+            proxy=None,
+        )
 
     def _follow_scheme_switch(self, response: DeviceResponse) -> bool:
         """When the device redirects to the same host under the other scheme (HTTPS on/off), follow it."""

@@ -33,6 +33,9 @@ EXPECTED = {
     "TuneResult", "UploadProgress", "UploadResult", "UploadSession", "ValidationError", "VideoAdjustment",
     "WhiteBalance", "WriteResult", "WrongCredentials", "diagnose", "file_md5", "is_secret_field", "mask_secrets",
     "mask_value", "parse_host", "public_key_of", "redact_text",
+    "CaptureAPI", "CapturedStill", "CaptureStatus", "CommandResult", "Detection", "FrameSize", "InferenceSummary",
+    "LabelStats", "LogLine", "LogsResult", "ResultLog", "StreamsAPI", "NotificationCheck", "NotifyAPI", "NotifyStatus",
+    "inference_problem", "iso_ms",
     # life-cycle (issue 15): restarts, firmware, Wi-Fi, backups
     "AreaRestore", "BACKUP_FORMAT", "ConfigBackup", "DEVICE_SPECIFIC_AREAS", "ExportedArchive", "FirmwareAPI",
     "FirmwareCheck", "FirmwareFile", "FirmwareProgress", "FirmwareWait", "NetworkAPI", "RestartResult",

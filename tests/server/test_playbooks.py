@@ -43,6 +43,7 @@ VALUES: dict[str, Values] = {
     "recordings": lambda cam, tmp: {"host": cam.address, "dest_dir": str(tmp)},
     "upgrade-firmware": lambda cam, tmp: {"host": cam.address},
     "backup-and-clone": lambda cam, tmp: {"host": cam.address, "dest_dir": str(tmp)},
+    "troubleshoot-detections": lambda cam, tmp: {"host": cam.address},
     "troubleshoot": lambda cam, tmp: {"host": cam.address, "symptom": "no_recording"},
 }
 CAMERA_SETTINGS: dict[str, dict[str, Any]] = {

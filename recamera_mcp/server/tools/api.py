@@ -73,7 +73,10 @@ def refusal(method: str, path: str, body: Any) -> str | None:
         if str(body.get("sAction", "")).upper() in DESTRUCTIVE_STORAGE_ACTIONS:
             return "destructive storage actions need the storage tool (two-phase confirmation)"
     if path.startswith("/ws/"):
-        return "WebSocket paths cannot be called over HTTP"
+        return (
+            "WebSocket paths cannot be called over HTTP: use watch_inference (inference results), read_logs (system "
+            "log) or run_command (terminal)"
+        )
     return None
 
 
