@@ -166,3 +166,26 @@ def _elicit_round(ctx: Context[Any, Any], tool: str, host: str, digest: str, que
         params=ElicitRequestFormParams(message=question, requested_schema=render_elicitation_schema(ConfirmForm))
     )
     return Pending(input_required=InputRequiredResult(input_requests={_INPUT_KEY: request}, request_state=pinned))
+
+
+class AskTool:
+    """:func:`require_confirmation` as the :data:`~recamera_mcp.server.models_confirm.Confirm` callback of a shared
+    flow (``server/system.py``, ``server/firmware.py``), for one call of ``tool``. A 2026 session's elicitation round
+    is kept in :attr:`input_required`: the tool returns that as it is instead of the flow's answer."""
+
+    def __init__(self, ctx: Context[Any, Any], tool: str, confirm_token: str | None) -> None:
+        self._ctx = ctx
+        self._tool = tool
+        self._token = confirm_token
+        self.input_required: InputRequiredResult | None = None
+
+    async def __call__(
+        self, host: str, args: Mapping[str, Any], summary: str, details: Any = None
+    ) -> ConfirmationRequest | None:
+        decision = await require_confirmation(self._ctx, self._tool, host, args, self._token, summary, details)
+        if isinstance(decision, Confirmed):
+            return None
+        self.input_required = decision.input_required
+        return decision.request or ConfirmationRequest(
+            summary=summary, confirm_token="", expires_in_s=0, next_step="the user is being asked"
+        )

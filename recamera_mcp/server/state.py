@@ -18,6 +18,7 @@ from recamera_mcp.server.changes import ChangeLog
 from recamera_mcp.server.cloud import CloudAccess
 from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.server.sessions import SessionRegistry
+from recamera_mcp.server.system import RESTART_WAIT
 from recamera_mcp.server.tokens import DEFAULT_TTL_S, ConfirmStore
 from recamera_mcp.snapshot import WarmReaders
 
@@ -38,9 +39,7 @@ class ServerOptions:
     confirm_ttl_s: float = DEFAULT_TTL_S
     """How long a destructive tool's confirm_token stays valid (server/confirm.py)."""
     credentials: CredentialStore = field(default_factory=CredentialStore.load)
-    restart_wait: WaitPolicy = field(
-        default_factory=lambda: WaitPolicy(interval_s=2.0, timeout_s=300.0, down_within_s=120.0)
-    )
+    restart_wait: WaitPolicy = field(default_factory=lambda: RESTART_WAIT)
     """reboot and factory_reset: how often (every 2 s) and how long (5 min) to wait for the camera to come back."""
     firmware_wait: FirmwareWait = field(default_factory=FirmwareWait)
     """firmware: download progress every 2 s; the install polled every 5 s for at most 10 min."""
