@@ -37,8 +37,9 @@ from recamera_mcp.cli._exit import OK, USAGE, Refused, UsageError, exit_code
 from recamera_mcp.cli._session import CliSessions, can_prompt
 from recamera_mcp.client import ReCameraError, redact_text
 from recamera_mcp.server.credentials import ConfigFileError, CredentialStore
+from recamera_mcp.server.models_confirm import ConfirmationRequest
 
-__all__ = ["Bar", "Cli", "Command", "camera_command", "json_of"]
+__all__ = ["Bar", "Cli", "Command", "TerminalConfirm", "camera_command", "json_of"]
 
 Body = Callable[["Cli", argparse.Namespace], Awaitable[int | None]]
 BarKind = Literal["bytes", "count", "percent"]
@@ -133,6 +134,13 @@ class Cli:
         if answer.strip().lower() not in ("y", "yes"):
             raise Refused("not confirmed: nothing was done")
 
+    def pending(self, summary: str, details: Mapping[str, Any] | None = None) -> ConfirmationRequest:
+        """What a refused destructive command answers in place of the tool's confirmation (no token here)."""
+        return ConfirmationRequest(
+            summary=summary, details=dict(details or {}), confirm_token="", expires_in_s=0,
+            next_step="nothing was done: run the command again with --yes, or at a terminal and answer y",
+        )  # fmt: skip
+
     def fail(self, exc: BaseException) -> int:
         """Print what went wrong (and the fix) on stderr; the exit code."""
         if isinstance(exc, pydantic.ValidationError):
@@ -146,6 +154,33 @@ class Cli:
         if fix:
             self.err.print(f"  fix: {escape(fix)}", soft_wrap=True)
         return exit_code(exc)
+
+
+class TerminalConfirm:
+    """The shared flows' :data:`~recamera_mcp.server.models_confirm.Confirm` for the command line: asks at the
+    terminal (or goes ahead with ``--yes``); a refusal is answered as the flow's pending result and kept in
+    :attr:`refused`, so the command prints what would have happened and exits 5."""
+
+    def __init__(self, cli: Cli) -> None:
+        self._cli = cli
+        self.refused: Refused | None = None
+
+    async def __call__(
+        self, host: str, args: Mapping[str, Any], summary: str, details: Any = None
+    ) -> ConfirmationRequest | None:
+        shown = details.model_dump(mode="json", exclude_none=True) if isinstance(details, pydantic.BaseModel) else (
+            dict(details) if isinstance(details, Mapping) else {})  # fmt: skip
+        try:
+            self._cli.confirm(f"{host}: {summary}", shown)
+        except Refused as exc:
+            self.refused = exc
+            return self._cli.pending(summary, shown)
+        return None
+
+    def check(self) -> None:
+        """Raise the refusal (exit 5) once the pending result is printed."""
+        if self.refused is not None:
+            raise self.refused
 
 
 def add_common(parser: argparse.ArgumentParser, *, destructive: bool = False) -> None:

@@ -170,7 +170,8 @@ async def _storage(cli: Cli, args: argparse.Namespace) -> None:
     try:
         cli.confirm(f"{key}: {plan.summary}", plan.model_dump(mode="json", exclude={"summary", "action"}))
     except Refused:
-        pending = StorageOutput(host=key, action=action.value, done=False, plan=plan)
+        request = cli.pending(plan.summary, plan.model_dump(mode="json", exclude={"summary", "action"}))
+        pending = StorageOutput(host=key, action=action.value, done=False, plan=plan, confirmation=request)
         cli.emit(pending, lambda: None)
         raise
     async with cli.bar(f"storage {action.value}", "percent") as bar:

@@ -131,10 +131,11 @@ def _modules_after(tmp: Path, argv: list[str]) -> set[str]:
 
 def test_the_cli_starts_without_the_mcp_sdk_or_opencv(camera, tmp_path):
     assert _modules_after(tmp_path, ["--help"]) == set()
-    for command in ("status", "get", "set", "snapshot", "fleet", "deploy", "doctor"):
+    for command in ("status", "get", "set", "snapshot", "fleet", "deploy", "doctor", "reboot", "firmware", "watch"):
         assert _modules_after(tmp_path, [command, "--help"]) <= {"numpy"}, command
     assert "mcp" not in _modules_after(tmp_path, ["status", camera.address, "--json"])
     assert "mcp" not in _modules_after(tmp_path, ["fleet", "diagnose", camera.address, "--json"])
+    assert "mcp" not in _modules_after(tmp_path, ["firmware", camera.address, "check", "--json"])
 
 
 async def test_deploying_an_onnx_without_a_sensecraft_token_exits_3_with_the_sign_in_page(camera, tmp_path):
