@@ -39,12 +39,14 @@ def _plain(text: str) -> bool:
 
 def _set(args: dict[str, Any]) -> str | None:
     changes = args.get("changes")
-    if not isinstance(changes, dict) or "area" not in args:
+    if not isinstance(changes, dict) or "area" not in args or "host" not in args:
         return None
     return shlex.join(["recamera-mcp", "set", str(args["host"]), str(args["area"]), *words_of(changes)])
 
 
 def _storage(args: dict[str, Any]) -> str | None:
+    if "host" not in args:
+        return None
     action = str(args.get("action", "status")).replace("_", "-")
     slot = ["--slot", str(args["slot"])] if args.get("slot") else []
     return shlex.join(["recamera-mcp", "storage", str(args["host"]), action, *slot])
@@ -53,8 +55,14 @@ def _storage(args: dict[str, Any]) -> str | None:
 _COMMANDS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "update_config": _set,
     "storage": _storage,
-    "diagnose": lambda a: shlex.join(["recamera-mcp", "diagnose", str(a["host"])]),
-    "reboot": lambda a: shlex.join(["recamera-mcp", "reboot", str(a["host"])]),
+    "diagnose": lambda a: shlex.join(["recamera-mcp", "diagnose", str(a["host"])]) if "host" in a else None,
+    "reboot": lambda a: shlex.join(["recamera-mcp", "reboot", str(a["host"])]) if "host" in a else None,
+    "firmware": lambda a: (
+        shlex.join(["recamera-mcp", "firmware", str(a["host"]), str(a.get("action", "status"))])
+        if "host" in a
+        else None
+    ),
+    "discover_devices": lambda a: shlex.join(["recamera-mcp", "discover", str(a["subnet"])]) if "subnet" in a else None,
 }
 """tool -> the recamera-mcp command that makes the same call (None: not this one)."""
 
@@ -62,7 +70,7 @@ _COMMANDS: dict[str, Callable[[dict[str, Any]], str | None]] = {
 def command_of(call: ToolCall) -> str:
     """The command line for a tool call: ``recamera-mcp ...`` where a command does it, else the tool call."""
     build = _COMMANDS.get(call.tool)
-    line = build(call.args) if build is not None and "host" in call.args else None
+    line = build(call.args) if build is not None else None
     if line is not None:
         return line
     shown = ", ".join(f"{k}={json.dumps(v, separators=(',', ':'))}" for k, v in call.args.items())

@@ -51,6 +51,9 @@ def test_a_fix_is_the_command_that_makes_it():
     assert "'lClassFilter=[\"a b\"]'" in line, "shell-quoted"
     storage = command_of(ToolCall(tool="storage", args={"host": "10.0.0.5", "action": "free_up", "slot": "/dev/sd"}))
     assert storage == "recamera-mcp storage 10.0.0.5 free-up --slot /dev/sd"
+    assert command_of(ToolCall(tool="reboot", args={"host": "10.0.0.5"})) == "recamera-mcp reboot 10.0.0.5"
+    assert command_of(ToolCall(tool="discover_devices", args={"subnet": "10.0.0.0/24"})) == (
+        "recamera-mcp discover 10.0.0.0/24")  # fmt: skip
     other = command_of(ToolCall(tool="models", args={"host": "10.0.0.5", "action": "set_info"}, needs=["info"]))
     assert other == 'MCP tool models(host="10.0.0.5", action="set_info", info=...)'
     asked = fix_line(Fix(op="change_password"), "10.0.0.5")
