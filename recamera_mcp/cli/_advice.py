@@ -52,17 +52,24 @@ def _storage(args: dict[str, Any]) -> str | None:
     return shlex.join(["recamera-mcp", "storage", str(args["host"]), action, *slot])
 
 
+def _plain(command: str, *names: str, **defaults: str) -> Callable[[dict[str, Any]], str | None]:
+    """``recamera-mcp COMMAND ARG...`` from the call's arguments ``names`` (None when one is missing)."""
+
+    def build(args: dict[str, Any]) -> str | None:
+        if any(n not in args and n not in defaults for n in names):
+            return None
+        return shlex.join(["recamera-mcp", command, *(str(args.get(n, defaults.get(n))) for n in names)])
+
+    return build
+
+
 _COMMANDS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "update_config": _set,
     "storage": _storage,
-    "diagnose": lambda a: shlex.join(["recamera-mcp", "diagnose", str(a["host"])]) if "host" in a else None,
-    "reboot": lambda a: shlex.join(["recamera-mcp", "reboot", str(a["host"])]) if "host" in a else None,
-    "firmware": lambda a: (
-        shlex.join(["recamera-mcp", "firmware", str(a["host"]), str(a.get("action", "status"))])
-        if "host" in a
-        else None
-    ),
-    "discover_devices": lambda a: shlex.join(["recamera-mcp", "discover", str(a["subnet"])]) if "subnet" in a else None,
+    "diagnose": _plain("diagnose", "host"),
+    "reboot": _plain("reboot", "host"),
+    "firmware": _plain("firmware", "host", "action", action="status"),
+    "discover_devices": _plain("discover", "subnet"),
 }
 """tool -> the recamera-mcp command that makes the same call (None: not this one)."""
 
