@@ -52,7 +52,7 @@ def _storage(args: dict[str, Any]) -> str | None:
     return shlex.join(["recamera-mcp", "storage", str(args["host"]), action, *slot])
 
 
-def _plain(command: str, *names: str, **defaults: str) -> Callable[[dict[str, Any]], str | None]:
+def _command(command: str, *names: str, **defaults: str) -> Callable[[dict[str, Any]], str | None]:
     """``recamera-mcp COMMAND ARG...`` from the call's arguments ``names`` (None when one is missing)."""
 
     def build(args: dict[str, Any]) -> str | None:
@@ -66,10 +66,10 @@ def _plain(command: str, *names: str, **defaults: str) -> Callable[[dict[str, An
 _COMMANDS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "update_config": _set,
     "storage": _storage,
-    "diagnose": _plain("diagnose", "host"),
-    "reboot": _plain("reboot", "host"),
-    "firmware": _plain("firmware", "host", "action", action="status"),
-    "discover_devices": _plain("discover", "subnet"),
+    "diagnose": _command("diagnose", "host"),
+    "reboot": _command("reboot", "host"),
+    "firmware": _command("firmware", "host", "action", action="status"),
+    "discover_devices": _command("discover", "subnet"),
 }
 """tool -> the recamera-mcp command that makes the same call (None: not this one)."""
 
