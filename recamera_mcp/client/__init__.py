@@ -11,6 +11,7 @@ One class per API area, reached from the client: ``cam.config``, ``cam.system``,
 from __future__ import annotations
 
 from recamera_mcp.client._answers import public_key_of
+from recamera_mcp.client._auth import LockoutBook
 from recamera_mcp.client._client import DEFAULT_USERNAME, ReCameraClient
 from recamera_mcp.client._endpoints import CONFIG_AREAS, AreaSpec, ConfigArea
 from recamera_mcp.client._errors import (
@@ -20,6 +21,7 @@ from recamera_mcp.client._errors import (
     DeviceUnreachable,
     DiscoveryError,
     Fix,
+    IdentityChanged,
     LockedOut,
     MustChangePassword,
     NotAReCamera,
@@ -31,13 +33,15 @@ from recamera_mcp.client._errors import (
     WrongCredentials,
 )
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
-from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
+from recamera_mcp.client._host import CGI_PREFIX, HostAddress, is_local_address, parse_host, resolve_host
+from recamera_mcp.client._localfile import SafeFile, safe_file_name
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, WriteResult
+from recamera_mcp.client._pins import LOGIN_KEY, TLS_CERTIFICATE, PinKind, PinStore, pin_key_of
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
-from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.config import ConfigAPI, SecretWouldMove
 from recamera_mcp.client.image import (
     GROUPS,
     SCENES,
@@ -63,8 +67,10 @@ __all__ = [
     "CONFIG_AREAS",
     "DEFAULT_USERNAME",
     "GROUPS",
+    "LOGIN_KEY",
     "SCENES",
     "SECRET_MASK",
+    "TLS_CERTIFICATE",
     "Adjustment",
     "AreaSpec",
     "AuthError",
@@ -85,16 +91,20 @@ __all__ = [
     "FieldChange",
     "Fix",
     "HostAddress",
+    "IdentityChanged",
     "ImageAPI",
     "InferenceAPI",
     "KeyProbe",
     "LockedOut",
+    "LockoutBook",
     "LoginResult",
     "ModelsAPI",
     "MustChangePassword",
     "NightToDay",
     "NotAReCamera",
     "NotSupported",
+    "PinKind",
+    "PinStore",
     "ProbeAnswer",
     "Problem",
     "ReCameraClient",
@@ -105,6 +115,8 @@ __all__ = [
     "RecordingStatus",
     "ResetResult",
     "RuleInfo",
+    "SafeFile",
+    "SecretWouldMove",
     "Slot",
     "StorageAPI",
     "StorageAction",
@@ -123,10 +135,14 @@ __all__ = [
     "WhiteBalance",
     "WriteResult",
     "WrongCredentials",
+    "is_local_address",
     "is_secret_field",
     "mask_secrets",
     "mask_value",
     "parse_host",
+    "pin_key_of",
     "public_key_of",
     "redact_text",
+    "resolve_host",
+    "safe_file_name",
 ]

@@ -99,6 +99,22 @@ class WritePlan:
     def needs_write(self) -> bool:
         return bool(self.differing)
 
+    @property
+    def moved_secrets(self) -> list[tuple[str, str]]:
+        """``(destination, secret)`` pairs where a destination changes while its secret is kept (not given again):
+        the device would send the old secret to the new place (see :attr:`AreaSpec.secret_destinations`)."""
+        asked = {p.field for p in self.planned}
+        changed = {p.field for p in self.differing}
+        moved = []
+        for destination, secrets in self.spec.secret_destinations.items():
+            if destination not in changed:
+                continue
+            for secret in sorted(secrets):
+                kept = value_at(self.current, secret)
+                if secret not in asked and kept not in (None, ""):
+                    moved.append((destination, secret))
+        return moved
+
     def _shown(self, field: str, value: Any) -> Any:
         return value if self.reveal_secrets else mask_value(field, value, self.spec.secret_fields)
 

@@ -53,6 +53,10 @@ class AreaSpec:
     secret_fields: frozenset[str] = field(default_factory=frozenset)
     volatile_fields: frozenset[str] = field(default_factory=frozenset)
     """Fields that change by themselves between two reads (the clock): never reported as side effects."""
+    secret_destinations: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Where a kept secret is sent: a destination field (``dMqtt.sURL``) and the secrets the device sends there
+    (``dMqtt.sPassword``). Changing the destination while keeping the secret needs the secret given again, or an
+    explicit confirmation (a secret must not follow a new destination unseen)."""
     description: str = ""
 
 
@@ -132,6 +136,11 @@ CONFIG_AREAS: dict[ConfigArea, AreaSpec] = {
         path="/notify/cfg",
         write_method="POST",
         secret_fields=frozenset({"dMqtt.sPassword", "dHttp.sToken"}),
+        secret_destinations={
+            "dMqtt.sURL": frozenset({"dMqtt.sPassword"}),
+            "dMqtt.iPort": frozenset({"dMqtt.sPassword"}),
+            "dHttp.sUrl": frozenset({"dHttp.sToken"}),
+        },
         description="Where inference results go: off, MQTT, HTTP or UART.",
     ),
     ConfigArea.INFERENCE: AreaSpec(

@@ -16,14 +16,28 @@ from typing import Any
 
 from recamera_mcp.client._config import WritePlan, area_spec, resolve_spec
 from recamera_mcp.client._endpoints import AreaSpec, ConfigArea, area_for_path
-from recamera_mcp.client._errors import NotSupported
+from recamera_mcp.client._errors import NotSupported, ValidationError
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._models import WriteResult
 from recamera_mcp.client._validators import check_merged, needs_model_category, raise_first, trigger_region_problems
 
-__all__ = ["ConfigAPI"]
+__all__ = ["ConfigAPI", "SecretWouldMove"]
 
 log = logging.getLogger(__name__)
+
+
+class SecretWouldMove(ValidationError):
+    """A write would send a kept secret to a new destination; ``moves``: ``(destination, secret)`` field pairs."""
+
+    def __init__(self, host: str, moves: list[tuple[str, str]]) -> None:
+        pairs = ", ".join(f"{secret} to the new {destination}" for destination, secret in moves)
+        super().__init__(
+            f"{host}: this change would send the kept {pairs}; nothing was written",
+            "give the secret again in the same change (the new destination's own credentials), or confirm that the "
+            "secret may go there",
+            field=moves[0][0],
+        )
+        self.moves = moves
 
 ModelCategory = Callable[[], Awaitable[str | None]]
 """Reads the category of the model inference uses (``"Detection"``, ``"Classification"``...), None when unknown."""
@@ -56,6 +70,7 @@ class ConfigAPI:
         raw: bool = False,
         dry_run: bool = False,
         reveal_secrets: bool = False,
+        allow_secret_move: bool = False,
     ) -> WriteResult:
         """Change some fields of a config object and leave every other field as it was.
 
@@ -63,7 +78,9 @@ class ConfigAPI:
         and nothing is written), deep-merge them, check the area's rules, send the WHOLE object with the endpoint's
         method, GET it again and report each asked field and each side effect. ``dry_run`` sends nothing and
         reports what would change. Secret values are masked in the result unless ``reveal_secrets``; a masked value
-        in ``changes`` keeps the device's value.
+        in ``changes`` keeps the device's value. A change of where a kept secret is sent (the MQTT broker of
+        ``dMqtt.sPassword``) raises :class:`SecretWouldMove` unless the secret is given again or
+        ``allow_secret_move`` (the user confirmed it).
         """
         spec = resolve_spec(path_or_area, raw=raw, write_method=write_method)
         funnel = self._funnel
@@ -80,6 +97,8 @@ class ConfigAPI:
             raise_first(area, trigger_region_problems(plan.merged, await self._model_category()))
         if dry_run or not plan.needs_write:
             return plan.preview(dry_run=dry_run)
+        if plan.moved_secrets and not allow_secret_move:
+            raise SecretWouldMove(funnel.address.key, plan.moved_secrets)
         await funnel.send_json(spec.write_method, spec.path, plan.merged, params=spec.params, raw=spec.raw)
         result = plan.report(await funnel.get_json(spec.path, params=spec.params, raw=spec.raw))
         for change in result.changes:

@@ -32,6 +32,7 @@ from recamera_mcp.client._files import (
     thumbnail_of,
 )
 from recamera_mcp.client._funnel import Funnel
+from recamera_mcp.client._localfile import SafeFile
 from recamera_mcp.client._models import Problem
 from recamera_mcp.client._slots import READY, Slot, StorageStatus, serve_fix
 from recamera_mcp.client.config import ConfigAPI
@@ -229,9 +230,15 @@ class RecordingAPI:
         return await list_folder(self._storage.relay, path, limit, offset)
 
     async def download(
-        self, path: str, dest_dir: str | os.PathLike[str], *, progress: ProgressFn | None = None, **options: Any
+        self,
+        path: str,
+        dest_dir: str | os.PathLike[str] | SafeFile,
+        *,
+        progress: ProgressFn | None = None,
+        **options: Any,
     ) -> DownloadResult:
-        """Stream a recording to ``dest_dir`` (never whole in memory), resuming a broken transfer; size checked."""
+        """Stream a recording to ``dest_dir`` (a folder, or a :class:`SafeFile`), never whole in memory, resuming a
+        broken transfer; size checked; never through a link or over an existing file."""
         return await download_file(self._funnel, self._storage.relay, path, dest_dir, progress=progress, **options)
 
     async def thumbnail(self, path: str, *, max_edge: int = 1280, quality: int = 75) -> Thumbnail:
