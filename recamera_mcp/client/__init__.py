@@ -11,7 +11,7 @@ One class per API area, reached from the client: ``cam.config``, ``cam.system``,
 from __future__ import annotations
 
 from recamera_mcp.client._answers import public_key_of
-from recamera_mcp.client._auth import LockoutBook
+from recamera_mcp.client._auth import LockoutBook, password_problem
 from recamera_mcp.client._client import DEFAULT_USERNAME, ReCameraClient
 from recamera_mcp.client._endpoints import CONFIG_AREAS, AreaSpec, ConfigArea
 from recamera_mcp.client._errors import (
@@ -41,6 +41,7 @@ from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secr
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
+from recamera_mcp.client._untrusted import cap_text, escape_controls, is_dangerous_char, scrub
 from recamera_mcp.client.config import ConfigAPI, SecretWouldMove
 from recamera_mcp.client.image import (
     GROUPS,
@@ -135,14 +136,19 @@ __all__ = [
     "WhiteBalance",
     "WriteResult",
     "WrongCredentials",
+    "cap_text",
+    "escape_controls",
+    "is_dangerous_char",
     "is_local_address",
     "is_secret_field",
     "mask_secrets",
     "mask_value",
     "parse_host",
+    "password_problem",
     "pin_key_of",
     "public_key_of",
     "redact_text",
     "resolve_host",
     "safe_file_name",
+    "scrub",
 ]

@@ -32,6 +32,7 @@ __all__ = [
     "RecordingList",
     "Thumbnail",
     "download_file",
+    "file_rel",
     "list_folder",
     "thumbnail_of",
 ]
@@ -126,7 +127,8 @@ class DownloadResult(BaseModel):
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)|bytes \*/(\d+)")
 
 
-def _file_rel(path: str) -> str:
+def file_rel(path: str) -> str:
+    """The relay path of a file (a folder or a path leaving the recordings: :class:`ValidationError`)."""
     rel = normalize_relay_path(path)
     if not rel or rel.endswith("/"):
         raise ValidationError(f"{path!r} is a folder, not a file", "give a file path from the listing",
@@ -152,7 +154,7 @@ async def download_file(
     ``dest``: a :class:`SafeFile` (the caller chose folder and name), or a folder (created if missing), where the
     file gets the camera's name made safe (:func:`safe_file_name`) and a number if that name is taken. The file is
     never written through a link and never replaces an existing one (see ``_localfile.py``)."""
-    rel = _file_rel(path)
+    rel = file_rel(path)
     if isinstance(dest, SafeFile):
         sink, owned = dest, False
     else:
@@ -309,7 +311,7 @@ async def thumbnail_of(
 ) -> Thumbnail:
     """The device's ``.thumb`` JPEG of a video, else a frame grabbed from the video (OpenCV, in a worker thread);
     for a snapshot, the image itself. At most ``max_edge`` pixels on the long edge."""
-    rel = _file_rel(path)
+    rel = file_rel(path)
     kind = entry_kind({"name": rel, "type": "file"})
     if kind == "image":
         status, body = await relay.get(rel)

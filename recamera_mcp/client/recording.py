@@ -28,6 +28,7 @@ from recamera_mcp.client._files import (
     RecordingList,
     Thumbnail,
     download_file,
+    file_rel,
     list_folder,
     thumbnail_of,
 )
@@ -228,6 +229,12 @@ class RecordingAPI:
     async def list(self, path: str = "/", limit: int = 100, offset: int = 0) -> RecordingList:
         """One folder of recordings, newest first, paginated, with thumbnail paths where they exist."""
         return await list_folder(self._storage.relay, path, limit, offset)
+
+    @staticmethod
+    def file_path(path: str) -> str:
+        """A recording file's path as the relay takes it (``2025-10-16/x.mp4``); :class:`ValidationError` for a
+        folder or anything that could leave the recordings (``..``, absolute, backslashes)."""
+        return file_rel(path)
 
     async def download(
         self,

@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 from mcp.server.mcpserver import MCPServer
 
 from recamera_mcp import __version__
-from recamera_mcp.client import TokenCache
+from recamera_mcp.client import PinStore, TokenCache
 from recamera_mcp.server import tools
-from recamera_mcp.server.errors import ArgumentErrorRedaction
+from recamera_mcp.server.errors import ArgumentErrorRedaction, InputBounds
+from recamera_mcp.server.files import LocalFiles
 from recamera_mcp.server.logbridge import LogBridgeMiddleware
 from recamera_mcp.server.logbridge import install as install_log_bridge
 from recamera_mcp.server.prompts import add_prompts
@@ -20,6 +21,7 @@ from recamera_mcp.server.resources import add_resources
 from recamera_mcp.server.sessions import SessionRegistry
 from recamera_mcp.server.state import ServerOptions, ServerState
 from recamera_mcp.server.tokens import ConfirmStore
+from recamera_mcp.server.untrusted import DeviceTextGuard
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,10 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
             credentials=opts.credentials,
             timeout_s=opts.timeout_s,
             token_cache=TokenCache(cache_path) if cache_path else None,
+            pins=PinStore(opts.pins_path),
         ),
         confirmations=ConfirmStore(ttl_s=opts.confirm_ttl_s),
+        files=LocalFiles(opts.files_root),
     )
 
     @asynccontextmanager
@@ -49,7 +53,8 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         try:
             yield state
         finally:
-            await state.sessions.close_all()
+            for each in state.every_state():
+                await each.sessions.close_all()
             await asyncio.to_thread(state.warm_readers.close)  # RTSP readers kept warm by snapshot(keep_warm=True)
 
     server: MCPServer[ServerState] = MCPServer(
@@ -58,7 +63,7 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
-        middleware=[ArgumentErrorRedaction(), LogBridgeMiddleware()],
+        middleware=[InputBounds(), ArgumentErrorRedaction(), DeviceTextGuard(), LogBridgeMiddleware()],
     )
     install_log_bridge()
     tools.add_tools(server, opts.toolsets, opts.read_only, opts.output_schemas)

@@ -29,9 +29,10 @@ EXPECTED = {
     "TokenRejected", "TriggerResult", "TuneResult", "ValidationError", "VideoAdjustment", "WhiteBalance",
     "WriteResult", "WrongCredentials", "is_secret_field", "mask_secrets", "mask_value", "parse_host",
     "public_key_of", "redact_text",
-    # trust boundaries (issue 18): pins, lockouts, safe local files, host normalisation
+    # trust boundaries (issue 18): pins, lockouts, safe local files, host normalisation, untrusted text
     "IdentityChanged", "LOGIN_KEY", "LockoutBook", "PinKind", "PinStore", "SafeFile", "SecretWouldMove",
-    "TLS_CERTIFICATE", "is_local_address", "pin_key_of", "resolve_host", "safe_file_name",
+    "TLS_CERTIFICATE", "cap_text", "escape_controls", "is_dangerous_char", "is_local_address", "pin_key_of",
+    "password_problem", "resolve_host", "safe_file_name", "scrub",
 }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from mcp.types import ImageContent, TextContent
 
 from recamera_mcp.simulator.rtsp import decode_frame_counter
+from tests.server.conftest import make_options
 from tests.server.helpers import call_error, call_ok
 
 EDIT = [("PUT", "/image/0/scene")]
@@ -88,7 +89,7 @@ async def test_reset_image_needs_confirmation(camera, connect):
 
 
 async def test_snapshot_returns_image_content_and_structured_result(rtsp_camera, connect, tmp_path):
-    async with connect() as mcp:
+    async with connect(make_options(files_root=tmp_path)) as mcp:
         result = await mcp.call_tool("snapshot", {"host": rtsp_camera.address, "save_to": str(tmp_path)})
         warm = await mcp.call_tool("snapshot", {"host": rtsp_camera.address, "discard_frames": 5})
     assert not result.is_error

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from recamera_mcp.playbooks import Playbook, PlaybookError, load_playbooks, lookup, parse, resolve_args
+from tests.server.conftest import make_options
 from tests.server.helpers import error_text
 
 BOOKS = load_playbooks()
@@ -26,7 +27,7 @@ VALUES: dict[str, Values] = {
     },
     "tune-image": lambda cam, tmp: {"host": cam.address, "brightness": 70},
     "snapshot": lambda cam, tmp: {"host": cam.address, "stream": "sub"},
-    "recordings": lambda cam, tmp: {"host": cam.address, "dest_dir": str(tmp)},
+    "recordings": lambda cam, tmp: {"host": cam.address, "dest_dir": "clips"},
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -95,7 +96,7 @@ async def test_playbook_runs_end_to_end(
     name: str, connect: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     book: Playbook = BOOKS[name]
-    async with connect() as mcp:
+    async with connect(make_options(files_root=tmp_path)) as mcp:
         tools = await server_tools(mcp)
         needs_rtsp = "snapshot" in tools and any(s.tool == "snapshot" for s in book.steps)
         cam = request.getfixturevalue("rtsp_camera" if needs_rtsp else "camera")

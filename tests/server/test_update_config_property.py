@@ -105,7 +105,7 @@ def test_update_config_changes_only_the_given_fields(area: ConfigArea, make_came
         return dict(result.structured_content["config"])
 
     async def scenario(flat: dict[str, Any]) -> None:
-        async with Client(create_server(make_options())) as client:
+        async with Client(create_server(make_options(reveal_secrets=True))) as client:
             before = await read(client)
             result = await client.call_tool(
                 "update_config", {"host": cam.address, "area": area.value, "changes": nest(flat)}
@@ -137,7 +137,7 @@ def test_update_config_changes_only_the_given_fields(area: ConfigArea, make_came
 
 
 async def _first_read(address: str, area: ConfigArea) -> dict[str, Any]:
-    async with Client(create_server(make_options())) as client:
+    async with Client(create_server(make_options(reveal_secrets=True))) as client:
         result = await client.call_tool("get_config", {"host": address, "area": area.value, "reveal_secrets": True})
         assert not result.is_error, result.content
         return dict(result.structured_content["config"])

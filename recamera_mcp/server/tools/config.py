@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
+from mcp.types import InputRequiredResult
 from pydantic import Field
 
-from recamera_mcp.client import CONFIG_AREAS, ConfigArea, WriteResult, mask_secrets
+from recamera_mcp.client import CONFIG_AREAS, ConfigArea, SecretWouldMove, WriteResult, mask_secrets
+from recamera_mcp.server.confirm import ask_user
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models import ConfigOutput, UpdateOutput
+from recamera_mcp.server.permissions import ask_switch
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
 
 Area = Annotated[ConfigArea, Field(description="Which config object (its endpoint: api_reference(query=area))")]
-Reveal = Annotated[bool, Field(description="Show secrets instead of ********")]
+Reveal = Annotated[bool, Field(description="Ask to show secrets instead of ******** (operator or user decides)")]
 
 
 def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
@@ -36,13 +39,18 @@ def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
 
 
 @tool("core", "Read a camera config", read_only=True)
-async def get_config(host: Host, area: Area, ctx: Context[Any, Any], reveal_secrets: Reveal = False) -> ConfigOutput:
+async def get_config(
+    host: Host, area: Area, ctx: Context[Any, Any], reveal_secrets: Reveal = False
+) -> ConfigOutput | InputRequiredResult:
     """Read one whole config object of the camera (device key names, e.g. dIpv4.sV4Method)."""
     with tool_errors(f"get_config({area}) on {host}"):
         client = await server_state(ctx).sessions.client(host)
         spec = CONFIG_AREAS[area]
+        reveal = await _reveal(ctx, "get_config", client.address.key, area, reveal_secrets)
+        if isinstance(reveal, InputRequiredResult):
+            return reveal
         config = await client.config.get(area)
-        shown = config if reveal_secrets else mask_secrets(config, spec.secret_fields)
+        shown = config if reveal else mask_secrets(config, spec.secret_fields)
         return ConfigOutput(host=client.address.key, area=area.value, path=spec.path, config=shown)
 
 
@@ -60,10 +68,34 @@ async def update_config(
     ctx: Context[Any, Any],
     dry_run: Annotated[bool, Field(description="Preview only, no write")] = False,
     reveal_secrets: Reveal = False,
-) -> UpdateOutput:
+) -> UpdateOutput | InputRequiredResult:
     """Change only the given fields: reads the whole object, merges, writes it back whole (a partial write
     would reset the rest) and reports before/after."""
     with tool_errors(f"update_config({area}) on {host}"):
         client = await server_state(ctx).sessions.client(host)
-        result = await client.config.update(area, changes, dry_run=dry_run, reveal_secrets=reveal_secrets)
-        return shape_update(client.address.key, area.value, result)
+        key = client.address.key
+        reveal = await _reveal(ctx, "update_config", key, area, reveal_secrets)
+        if isinstance(reveal, InputRequiredResult):
+            return reveal
+        try:
+            result = await client.config.update(area, changes, dry_run=dry_run, reveal_secrets=reveal)
+        except SecretWouldMove as exc:
+            moves = ", ".join(f"{secret} -> new {destination}" for destination, secret in exc.moves)
+            asking = await ask_user(
+                ctx, "update_config:secret_move", key, {"area": area.value, "changes": changes},
+                f"send the kept secret(s) {moves} of the {area.value} config to the new destination",
+                f"update_config({area}) on {key}: {exc}",
+            )  # fmt: skip
+            if asking is not None:
+                return asking
+            result = await client.config.update(area, changes, reveal_secrets=reveal, allow_secret_move=True)
+        return shape_update(key, area.value, result)
+
+
+async def _reveal(
+    ctx: Context[Any, Any], tool_name: str, key: str, area: ConfigArea, asked: bool
+) -> bool | InputRequiredResult:
+    return await ask_switch(
+        ctx, "reveal_secrets", asked, tool=tool_name, host=key, args={"area": area.value},
+        what=f"see the secrets (passwords, keys) of the {area.value} config unmasked",
+    )  # fmt: skip
