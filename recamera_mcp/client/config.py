@@ -39,6 +39,7 @@ class SecretWouldMove(ValidationError):
         )
         self.moves = moves
 
+
 ModelCategory = Callable[[], Awaitable[str | None]]
 """Reads the category of the model inference uses (``"Detection"``, ``"Classification"``...), None when unknown."""
 

@@ -50,9 +50,7 @@ class ConfirmStore:
         self._purge()
         token = secrets.token_urlsafe(12)
         shown = dict(plan or {})
-        self._grants[token] = _Grant(
-            tool, host, args_hash, self.clock() + self.ttl_s, scope, args_digest(shown), shown
-        )
+        self._grants[token] = _Grant(tool, host, args_hash, self.clock() + self.ttl_s, scope, args_digest(shown), shown)
         return token
 
     def redeem(

@@ -17,7 +17,6 @@ from mcp.client.streamable_http import streamable_http_client
 from recamera_mcp.simulator.testing import PASSWORD
 from tests.server.helpers import call_ok
 
-
 HTTP_TOKEN = "test-token-0123456789abcdef"
 
 
