@@ -12,6 +12,7 @@ from typing import Any
 import pydantic
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent
 
 from recamera_mcp.client import ReCameraError, redact_text
 from recamera_mcp.server.advice import tool_advice
@@ -99,5 +100,5 @@ class InputBounds:
             if problem is not None:
                 name = str(ctx.params.get("name", "the tool"))[:64]
                 text = f"{redact_text(name)}: refused: {problem}. Nothing was done; send smaller arguments"
-                return {"content": [{"type": "text", "text": text}], "isError": True}
+                return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
         return await call_next(ctx)

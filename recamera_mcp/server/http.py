@@ -75,7 +75,7 @@ def allowed_hosts(bind: str, port: int, extra: Iterable[str] = ()) -> list[str]:
     ``name:port``)."""
     names: set[str] = set()
     if is_loopback_bind(bind):
-        names |= {"127.0.0.1", "localhost", "[::1]"}
+        names |= {"127.0.0.1", "localhost", "[::1]", f"[{bind}]" if ":" in bind else bind}
     elif bind in ("0.0.0.0", "::", ""):
         names |= {"127.0.0.1", "localhost", "[::1]", socket.gethostname().lower()}
         try:

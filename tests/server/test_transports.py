@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import httpx2
@@ -20,10 +22,13 @@ from tests.server.helpers import call_ok
 HTTP_TOKEN = "test-token-0123456789abcdef"
 
 
-def http_client(url: str, token: str | None = HTTP_TOKEN) -> Client:
+@contextlib.asynccontextmanager
+async def http_client(url: str, token: str | None = HTTP_TOKEN) -> AsyncIterator[Client]:
     """An MCP client of the HTTP server, sending the bearer token."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return Client(streamable_http_client(url, http_client=httpx2.AsyncClient(headers=headers, timeout=30)))
+    async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
+        async with Client(streamable_http_client(url, http_client=http)) as client:
+            yield client
 
 
 def _env(**extra: str) -> dict[str, str]:
