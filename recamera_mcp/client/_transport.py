@@ -195,12 +195,17 @@ class WebSocketRefused(Exception):
 @contextlib.contextmanager
 def mapped_errors(host: str, method: str, url: str, timeout: float) -> Iterator[None]:
     """Translate transport failures into the client's errors (the only place that catches httpx)."""
+    maybe_done = (
+        "; the camera may have done it all the same: read its state back before sending it again"
+        if method not in ("GET", "HEAD")
+        else ""
+    )
     try:
         yield
     except httpx.TimeoutException as exc:
         raise DeviceTimeout(
             f"{host} did not answer {method} {url} within {timeout:g} s",
-            "check that the camera is on and reachable; for a slow operation give a longer timeout",
+            "check that the camera is on and reachable; for a slow operation give a longer timeout" + maybe_done,
         ) from exc
     except httpx.ConnectError as exc:
         raise DeviceUnreachable(
@@ -211,7 +216,7 @@ def mapped_errors(host: str, method: str, url: str, timeout: float) -> Iterator[
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
         raise DeviceUnreachable(
             f"the connection to {host} broke during {method} {url}: {exc.__class__.__name__}",
-            "try again; if it persists the device may be rebooting or overloaded",
+            "try again; if it persists the device may be rebooting or overloaded" + maybe_done,
         ) from exc
     except httpx.TransportError as exc:
         raise DeviceUnreachable(f"cannot talk to {host}: {exc.__class__.__name__}: {exc}", "check the network") from exc
@@ -415,7 +420,8 @@ class HttpTransport:
                 raise
             raise DeviceTimeout(
                 f"{self.address.key} did not finish answering {method} {url} within {self.deadline(step):g} s",
-                "the camera answers too slowly; check its load and the network",
+                "the camera answers too slowly; check its load and the network"
+                + ("; it may have done it all the same: read its state back first" if method != "GET" else ""),
             ) from None
         finally:
             self._http.cookies.clear()  # the token travels only in the explicit Cookie header
