@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json as jsonlib
 import logging
-import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,6 +51,7 @@ from recamera_mcp.client._errors import (
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress
 from recamera_mcp.client._pins import TLS_CERTIFICATE, PinStore, fingerprint, pin_key_of
 from recamera_mcp.client._secrets import WIRE_LOGGER, preview
+from recamera_mcp.client._tls import PinMismatch, pinning_context, same_host
 
 __all__ = [
     "DeviceResponse",
@@ -238,28 +237,6 @@ class _ConnectNoRedirect(websockets_connect):
         return exc
 
 
-class _PinMismatch(ssl.SSLError):
-    """Raised inside the TLS handshake when the certificate is not the pinned one (the request is never sent)."""
-
-
-def pinning_context(check: Callable[[bytes], None], *, verify: bool = False) -> ssl.SSLContext:
-    """A client TLS context that hands the peer's DER certificate to ``check`` as soon as the handshake completes,
-    before any application data is sent. ``check`` raises to abort the connection. ``verify``: also require a
-    certificate a CA signed for the host (a camera's is self-signed, so the default is off: the pin is the trust)."""
-    context = ssl.create_default_context()
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-
-    class Pinned(ssl.SSLObject):
-        def do_handshake(self) -> None:
-            super().do_handshake()
-            check(self.getpeercert(binary_form=True) or b"")
-
-    context.sslobject_class = Pinned
-    return context
-
-
 class HttpTransport:
     """One camera's connection pool. ``address`` changes when the camera switches between HTTP and HTTPS.
 
@@ -311,7 +288,7 @@ class HttpTransport:
                 log.warning("%s: pinned its TLS certificate at first use (SHA-256 %s)", self.pin_key, seen)
         except IdentityChanged as exc:
             self._pin_failure = exc
-            raise _PinMismatch("the camera's TLS certificate is not the pinned one") from None
+            raise PinMismatch("the camera's TLS certificate is not the pinned one") from None
         self.tls_fingerprint = seen
 
     @contextlib.contextmanager
@@ -530,7 +507,7 @@ class HttpTransport:
         scheme = location.scheme.lower()
         if scheme not in ("http", "https") or scheme == self.address.scheme:
             return False
-        if not _same_host(location.hostname, self.address.host):
+        if not same_host(location.hostname, self.address.host):
             return False
         new = self.address.with_scheme(scheme, port)
         log.warning("%s redirects to %s; switching to %s", self.address.key, scheme.upper(), new.base_url)
@@ -540,16 +517,6 @@ class HttpTransport:
     def _switch(self, new: HostAddress) -> None:
         self.address = new
         self._http.base_url = httpx.URL(new.base_url)
-
-
-def _same_host(named: str | None, host: str) -> bool:
-    """True when a redirect's host is the camera's own (an address compared as an address)."""
-    if not named:
-        return False
-    try:
-        return ipaddress.ip_address(named) == ipaddress.ip_address(host)
-    except ValueError:
-        return named.lower().rstrip(".") == host
 
 
 # ---- discovery's lightweight probe --------------------------------------------------------------------------------
