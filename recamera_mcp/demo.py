@@ -2,6 +2,8 @@
 
 The simulator runs in this process; the server runs as a ``recamera-mcp serve`` subprocess over stdio (exactly as
 Claude Desktop would start it), with the simulated camera's password in its environment, never in a tool call.
+When a playbook needs a tool of a toolset the server has not loaded, the demo loads that toolset with the
+``toolsets`` tool first, as an agent does.
 """
 
 from __future__ import annotations
@@ -72,10 +74,23 @@ async def _call(client: Client, number: str, tool: str, args: dict[str, Any]) ->
     return True, result.structured_content
 
 
+async def _tool_names(client: Client) -> set[str]:
+    return {t.name for t in (await client.list_tools()).tools}
+
+
+async def _holders(client: Client, tools: set[str]) -> dict[str, str]:
+    """Tool name → the toolset that holds it, from ``toolsets(action="list")`` (empty without that tool)."""
+    if "toolsets" not in tools:
+        return {}
+    listing = (await client.call_tool("toolsets", {"action": "list"})).structured_content or {}
+    return {name: ts["name"] for ts in listing.get("toolsets", []) for name in ts.get("tools", [])}
+
+
 async def _walk(client: Client, cams: list[str], subnet: str, port: int, downloads: str) -> int:
     """Run every playbook's steps (the same steps its MCP prompt gives an agent), then a second camera."""
-    tools = {t.name for t in (await client.list_tools()).tools}
+    tools = await _tool_names(client)
     print(f"server offers {len(tools)} tools: {', '.join(sorted(tools))}\n", flush=True)
+    holders = await _holders(client, tools)
     books = load_playbooks()
     values = _values(cams, subnet, port, downloads)
     failures = 0
@@ -84,6 +99,12 @@ async def _walk(client: Client, cams: list[str], subnet: str, port: int, downloa
         print(f'=== Playbook {index}: {book.title}   (e.g. "{book.intents[0]}")', flush=True)
         known = dict(values[name])
         for number, step in enumerate(book.steps, start=1):
+            if step.tool not in tools and step.tool in holders:
+                load = {"action": "enable", "name": holders[step.tool]}
+                if not (await _call(client, f"{index}.{number}a", "toolsets", load))[0]:
+                    failures += 1
+                    break
+                tools = await _tool_names(client)
             if step.tool not in tools:
                 print(f"[{index}.{number}] {step.tool}: not in this build; skipped\n", flush=True)
                 continue

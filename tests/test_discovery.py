@@ -126,10 +126,12 @@ async def test_redirect_to_https_is_followed_without_verification(tmp_path: Path
     async def redirect(request: Request) -> Response:
         return RedirectResponse(f"https://{host}:{tls_port}{request.url.path}", status_code=307)
 
+    device = DeviceState(settings=SimSettings(), index=0)
+    device.configs["/system/secure"]["sEnable"] = True  # HTTPS on: the TLS port serves, the HTTP port redirects
     servers = [
         uvicorn.Server(
             uvicorn.Config(
-                create_app(DeviceState(settings=SimSettings(), index=0)),
+                create_app(device),
                 log_level="warning",
                 lifespan="off",
                 ssl_keyfile=key_file,

@@ -33,7 +33,7 @@ class ReCameraClient(Funnel):
     @cached_property
     def config(self) -> ConfigAPI:
         """Config objects: read whole, changed by read-modify-write."""
-        return ConfigAPI(self, self.inference.model_category)
+        return ConfigAPI(self, self.inference.model_facts, self.models.index)
 
     @cached_property
     def system(self) -> SystemAPI:

@@ -30,6 +30,7 @@ from recamera_mcp.client._auth import (
     read_login_answer,
     token_from,
 )
+from recamera_mcp.client._dialect import Dialect, dialect_of
 from recamera_mcp.client._errors import (
     AuthError,
     DeviceApiError,
@@ -108,6 +109,7 @@ class Funnel:
         self._rejected: tuple[str, str] | None = None
         self.login_key_fingerprint: str | None = None
         """SHA-256 of the camera's RSA login key (hex), once it was fetched."""
+        self._dialect: Dialect | None = None
         self._wire = HttpTransport(
             address, timeout=timeout, verify_tls=verify_tls, transport=transport, retry_backoff_s=retry_backoff_s,
             pins=self.pins, pin_key=self.pin_key,
@@ -263,6 +265,7 @@ class Funnel:
                 "the device answered unexpectedly; try again, or check its firmware",
             )
         self._rejected = None
+        self._dialect = None  # a new login may follow a firmware upgrade: read the version again
         self.must_change_password = answer.must_change_password
         self._set_token(token, persist=not answer.must_change_password)
         log.info(
@@ -380,6 +383,13 @@ class Funnel:
         self._rejected = None
         self.must_change_password = False
         await self.login(force=True)
+
+    async def dialect(self) -> Dialect:
+        """The firmware generation of the camera (from its device info; read once per login)."""
+        if self._dialect is None:
+            info = await self.get_object("/system/device-info")
+            self._dialect = dialect_of(info.get("sFirmwareVersion"))
+        return self._dialect
 
     # ---- the funnel ----------------------------------------------------------------------------------------
     def _url(self, path: str, raw: bool) -> str:

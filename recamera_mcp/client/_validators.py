@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from recamera_mcp.client._dialect import Dialect
 from recamera_mcp.client._endpoints import AreaSpec, ConfigArea, area_for_path
 from recamera_mcp.client._errors import ValidationError
 
@@ -27,6 +28,7 @@ __all__ = [
     "needs_model_category",
     "problems_of",
     "raise_first",
+    "trigger_label_problems",
     "trigger_region_problems",
 ]
 
@@ -268,7 +270,9 @@ def _audio_storage(obj: dict[str, Any]) -> list[Problem]:
 
 # ---- /record/rule/* (recamera-api-fields.md §2.5) ------------------------------------------------------------------
 RECORD_FORMATS = ("MP4", "JPG", "RAW")
-RECORD_TRIGGERS = ("INFERENCE_SET", "TIMER", "GPIO", "TTY", "HTTP", "ALWAYS_ON")
+LEGACY_TRIGGERS = ("INFERENCE_SET", "TIMER", "GPIO", "TTY", "HTTP")
+RECORD_TRIGGERS = (*LEGACY_TRIGGERS, "ALWAYS_ON", "SED")
+"""Trigger kinds of 2026 firmware (legacy firmware knows :data:`LEGACY_TRIGGERS`)."""
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 """The firmware's week runs Mon 00:00:00 to Sun 24:00:00."""
 FULL_FRAME: list[list[float]] = [[0, 0], [1, 0], [1, 1], [0, 1]]
@@ -350,7 +354,26 @@ def _polygon_ok(points: Any) -> bool:
     )
 
 
-def _inference_rule(r: _Rules, rule: Any, where: str, seen: set[Any]) -> None:
+def _class_filter(r: _Rules, classes: Any, where: str, dialect: Dialect) -> None:
+    """Label names on 2026 firmware, class ids on legacy firmware."""
+    if classes is _ABSENT:
+        return
+    if dialect == Dialect.CURRENT:
+        if not (isinstance(classes, list) and all(isinstance(c, str) and c.strip() for c in classes)):
+            r.add(
+                f"{where}.lClassFilter",
+                f"{where}.lClassFilter must be a list of label names on this firmware, got {classes!r}",
+                'use the model\'s label names, e.g. ["person"] (newer firmware takes names, not ids)',
+            )
+    elif not (isinstance(classes, list) and all(_int(c) and c >= 0 for c in classes)):
+        r.add(
+            f"{where}.lClassFilter",
+            f"{where}.lClassFilter must be a list of class ids (>= 0) on this firmware, got {classes!r}",
+            "use the model's class indexes, e.g. [0] for COCO person (this firmware takes ids, not names)",
+        )
+
+
+def _inference_rule(r: _Rules, rule: Any, where: str, seen: set[Any], dialect: Dialect) -> None:
     if not isinstance(rule, dict):
         r.add(
             where,
@@ -380,15 +403,7 @@ def _inference_rule(r: _Rules, rule: Any, where: str, seen: set[Any]) -> None:
             f"{where}.lConfidenceFilter must be [min, max] with 0 <= min <= max <= 1, got {conf!r}",
             "e.g. [0.5, 1.0] (fractions, not percent)",
         )
-    classes = rule.get("lClassFilter", _ABSENT)
-    if classes is not _ABSENT and not (
-        isinstance(classes, list) and all((_int(c) and c >= 0) or (isinstance(c, str) and c != "") for c in classes)
-    ):
-        r.add(
-            f"{where}.lClassFilter",
-            f"{where}.lClassFilter must be a list of class ids (>= 0) or class names, got {classes!r}",
-            'e.g. [0] for COCO person, or ["person"]',
-        )
+    _class_filter(r, rule.get("lClassFilter", _ABSENT), where, dialect)
     regions = rule.get("lRegionFilter", _ABSENT)
     if regions is _ABSENT:
         return
@@ -410,10 +425,10 @@ def _inference_rule(r: _Rules, rule: Any, where: str, seen: set[Any]) -> None:
             )
 
 
-def _record_triggers(obj: dict[str, Any]) -> list[Problem]:
+def _record_triggers(obj: dict[str, Any], dialect: Dialect = Dialect.CURRENT) -> list[Problem]:
     r = _Rules(obj)
     selected = r.get("sCurrentSelected")
-    r.one_of("sCurrentSelected", RECORD_TRIGGERS)
+    r.one_of("sCurrentSelected", RECORD_TRIGGERS if dialect == Dialect.CURRENT else LEGACY_TRIGGERS)
     rules = r.get("lInferenceSet")
     if rules is not _ABSENT:
         if not isinstance(rules, list):
@@ -421,7 +436,7 @@ def _record_triggers(obj: dict[str, Any]) -> list[Problem]:
         else:
             seen: set[Any] = set()
             for index, rule in enumerate(rules):
-                _inference_rule(r, rule, f"lInferenceSet[{index}]", seen)
+                _inference_rule(r, rule, f"lInferenceSet[{index}]", seen, dialect)
             if selected == "INFERENCE_SET" and not rules:
                 r.add(
                     "lInferenceSet",
@@ -433,6 +448,10 @@ def _record_triggers(obj: dict[str, Any]) -> list[Problem]:
     r.one_of("dGPIO.sState", ("FLOATING", "PULL_UP", "PULL_DOWN"))
     r.one_of("dGPIO.sSignal", ("HIGH", "LOW", "RISING", "FALLING"))
     r.int_range("dGPIO.iDebounceDurationMs", 0, 60_000, " ms")
+    r.int_range("dSED.iConsecutiveWindowMs", 1, 60_000, " ms")
+    sed = r.get("dSED")
+    if isinstance(sed, dict):
+        _class_filter(r, sed.get("lClassFilter", _ABSENT), "dSED", dialect)
     for key in ("dTTY.sName", "dTTY.sCommand"):
         value = r.get(key)
         if value is not _ABSENT and not (isinstance(value, str) and value.strip()):
@@ -456,19 +475,23 @@ VALIDATORS: dict[ConfigArea, Validator] = {
 """Per-area rules of the merged object (areas without an entry are checked by the device only)."""
 
 
-def problems_of(area: ConfigArea, obj: dict[str, Any]) -> list[Problem]:
-    """Every rule of ``area`` that ``obj`` breaks (empty for areas without rules)."""
+def problems_of(area: ConfigArea, obj: dict[str, Any], dialect: Dialect = Dialect.CURRENT) -> list[Problem]:
+    """Every rule of ``area`` that ``obj`` breaks on firmware of ``dialect`` (empty for areas without rules)."""
+    if area == ConfigArea.RECORD_TRIGGERS:
+        return _record_triggers(obj, dialect)
     validator = VALIDATORS.get(area)
     return validator(obj) if validator is not None else []
 
 
-def check_merged(spec: AreaSpec, current: dict[str, Any], merged: dict[str, Any]) -> None:
+def check_merged(
+    spec: AreaSpec, current: dict[str, Any], merged: dict[str, Any], dialect: Dialect = Dialect.CURRENT
+) -> None:
     """Raise :class:`ValidationError` for the first problem the change introduces (before anything is written)."""
     area = area_for_path(spec.path, raw=spec.raw)
     if area is None or area not in VALIDATORS:
         return
-    before = {(p.field, p.message) for p in problems_of(area, current)}
-    new = [p for p in problems_of(area, merged) if (p.field, p.message) not in before]
+    before = {(p.field, p.message) for p in problems_of(area, current, dialect)}
+    new = [p for p in problems_of(area, merged, dialect) if (p.field, p.message) not in before]
     if new:
         first = new[0]
         more = (
@@ -514,6 +537,36 @@ def trigger_region_problems(merged: dict[str, Any], category: str | None) -> lis
                     f'for the full frame send [{{"lPolygon": {FULL_FRAME}}}]',
                 )
             )
+    return problems
+
+
+def trigger_label_problems(merged: dict[str, Any], labels: tuple[str, ...], dialect: Dialect) -> list[Problem]:
+    """Every inference rule's class filter names labels of the inference model (names on 2026 firmware, ids below
+    the label count on legacy firmware); nothing is checked when the labels are unknown."""
+    rules = merged.get("lInferenceSet")
+    if not labels or not isinstance(rules, list):
+        return []
+    problems: list[Problem] = []
+    known = set(labels)
+    shown = ", ".join(labels[:20]) + (" ..." if len(labels) > 20 else "")
+    for index, rule in enumerate(rules):
+        classes = rule.get("lClassFilter") if isinstance(rule, dict) else None
+        if not isinstance(classes, list):
+            continue
+        where = f"lInferenceSet[{index}].lClassFilter"
+        if dialect == Dialect.CURRENT:
+            unknown = [c for c in classes if isinstance(c, str) and c not in known]
+        else:
+            unknown = [c for c in classes if _int(c) and c >= len(labels)]
+        if unknown:
+            problems.append(
+                Problem(
+                    where,
+                    f"{where}: {unknown!r} not among the inference model's labels",
+                    f"use labels of the model ({shown})" if dialect == Dialect.CURRENT
+                    else f"use class ids 0..{len(labels) - 1} of the model ({shown})",
+                )
+            )  # fmt: skip
     return problems
 
 

@@ -15,11 +15,18 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from recamera_mcp.client._config import WritePlan, area_spec, resolve_spec
+from recamera_mcp.client._dialect import Dialect
 from recamera_mcp.client._endpoints import AreaSpec, ConfigArea, area_for_path
 from recamera_mcp.client._errors import NotSupported, ValidationError
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._models import WriteResult
-from recamera_mcp.client._validators import check_merged, needs_model_category, raise_first, trigger_region_problems
+from recamera_mcp.client._validators import (
+    check_merged,
+    needs_model_category,
+    raise_first,
+    trigger_label_problems,
+    trigger_region_problems,
+)
 
 __all__ = ["ConfigAPI", "SecretWouldMove"]
 
@@ -40,16 +47,19 @@ class SecretWouldMove(ValidationError):
         self.moves = moves
 
 
-ModelCategory = Callable[[], Awaitable[str | None]]
-"""Reads the category of the model inference uses (``"Detection"``, ``"Classification"``...), None when unknown."""
+ModelFacts = Callable[[], Awaitable[Any]]
+"""Reads the model inference uses: an object with ``category`` (``"Detection"``...) and ``labels``."""
+ModelIndex = Callable[[str], Awaitable[int | None]]
+"""The index of a model file in ``/model/list`` (2026 firmware addresses inference by it), None when absent."""
 
 
 class ConfigAPI:
     """Read and change the camera's config objects (one per :class:`ConfigArea`, or any endpoint path)."""
 
-    def __init__(self, funnel: Funnel, model_category: ModelCategory) -> None:
+    def __init__(self, funnel: Funnel, model_facts: ModelFacts, model_index: ModelIndex) -> None:
         self._funnel = funnel
-        self._model_category = model_category
+        self._model_facts = model_facts
+        self._model_index = model_index
 
     @staticmethod
     def spec(area: ConfigArea | str) -> AreaSpec:
@@ -92,17 +102,34 @@ class ConfigAPI:
                 "send the whole body yourself with send_json()",
             )
         plan = WritePlan.build(spec, current, changes, reveal_secrets=reveal_secrets)
-        check_merged(spec, plan.current, plan.merged)  # per-area rules (video, stream, OSD, audio, recording)
+        dialect = await funnel.dialect()
+        check_merged(spec, plan.current, plan.merged, dialect)  # per-area rules (video, stream, OSD, audio, recording)
         area = area_for_path(spec.path, raw=spec.raw)
         if area is not None and needs_model_category(area, plan.merged):
-            raise_first(area, trigger_region_problems(plan.merged, await self._model_category()))
+            facts = await self._model_facts()
+            raise_first(area, trigger_region_problems(plan.merged, facts.category))
+            raise_first(area, trigger_label_problems(plan.merged, facts.labels, dialect))
         if dry_run or not plan.needs_write:
             return plan.preview(dry_run=dry_run)
         if plan.moved_secrets and not allow_secret_move:
             raise SecretWouldMove(funnel.address.key, plan.moved_secrets)
-        await funnel.send_json(spec.write_method, spec.path, plan.merged, params=spec.params, raw=spec.raw)
+        params = spec.params
+        if area == ConfigArea.INFERENCE and dialect == Dialect.CURRENT:
+            params = {**(params or {}), "id": str(await self._inference_id(plan.merged.get("sModel")))}
+        await funnel.send_json(spec.write_method, spec.path, plan.merged, params=params, raw=spec.raw)
         result = plan.report(await funnel.get_json(spec.path, params=spec.params, raw=spec.raw))
         for change in result.changes:
-            if not change.kept:
+            if change.kept is False:
                 log.warning("%s did not keep %s on %s", funnel.address.key, change.field, spec.path)
         return result
+
+    async def _inference_id(self, model: Any) -> int:
+        """2026 firmware addresses the inference by the model's index in /model/list (legacy: always 0)."""
+        index = await self._model_index(model) if isinstance(model, str) else None
+        if index is None:
+            raise ValidationError(
+                f"{self._funnel.address.key} has no model {model!r}",
+                "give sModel as one of the model files the camera lists",
+                field="sModel",
+            )
+        return index

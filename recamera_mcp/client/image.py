@@ -37,6 +37,7 @@ __all__ = [
     "Enhancement",
     "Exposure",
     "ImageAPI",
+    "ImageValues",
     "NightToDay",
     "ResetResult",
     "TuneResult",
@@ -491,8 +492,29 @@ async def _reset(client: Funnel) -> ResetResult:
     )
 
 
+class ImageValues(BaseModel):
+    """The current values of one tunable group (``ImageAPI.read``)."""
+
+    group: str
+    key: str = Field(description="The group's key in GET /image/0")
+    profile: int | None = Field(description="Profile read (0 general, 1 day, 2 night); None: camera-wide group")
+    values: dict[str, Any]
+
+
+async def _read(client: Funnel, group: str, scene: str) -> ImageValues:
+    spec = _BY_NAME.get(group)
+    if spec is None:
+        raise ValidationError(f"unknown image group {group!r}", f"use: {', '.join(_BY_NAME)}", field="group")
+    image = await client.get_json(IMAGE_PATH)
+    if not isinstance(image, dict):
+        raise NotSupported(f"GET {IMAGE_PATH} did not answer an object", "check the firmware")
+    profile = resolve_profile(image, scene)
+    values = copy.deepcopy(_section(image, spec, profile))
+    return ImageValues(group=group, key=spec.key, profile=profile if spec.per_profile else None, values=values)
+
+
 class ImageAPI:
-    """Tune and reset the camera's image (ISP)."""
+    """Tune, read and reset the camera's image (ISP)."""
 
     def __init__(self, funnel: Funnel) -> None:
         self._funnel = funnel
@@ -507,6 +529,11 @@ class ImageAPI:
         (``failed_step``), not raised.
         """
         return await _tune(self._funnel, scene, **groups)
+
+    async def read(self, group: str, scene: str = "current") -> ImageValues:
+        """The current values of one group (``adjustment``, ``exposure``, ...; see :data:`GROUPS`) of ``scene``'s
+        profile (camera-wide groups ignore the scene). Reads ``GET /image/0`` only."""
+        return await _read(self._funnel, group, scene)
 
     async def reset(self) -> ResetResult:
         """``POST /image/0``: every ISP value of every profile back to the factory values (drops an edit session)."""

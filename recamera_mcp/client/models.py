@@ -31,3 +31,8 @@ class ModelsAPI:
         """``GET /model/info?File-name=<name>``: the model's info JSON (category, classes, ...)."""
         info: dict[str, Any] = await self._funnel.get_object(INFO_PATH, params={"File-name": name})
         return info
+
+    async def index(self, name: str) -> int | None:
+        """The position of ``name`` in ``/model/list`` (2026 firmware addresses inference by it), None if absent."""
+        names = [m.get("model") for m in await self.list()]
+        return names.index(name) if name in names else None

@@ -10,20 +10,28 @@ Files of the selected slot are reached through :attr:`StorageAPI.relay` (one per
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from recamera_mcp.client._errors import NotSupported, StorageNotReady, ValidationError
+from recamera_mcp.client._dialect import Dialect
+from recamera_mcp.client._errors import DeviceApiError, DeviceTimeout, NotSupported, StorageNotReady, ValidationError
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._relay import Relay, normalize_relay_path
 from recamera_mcp.client._slots import CONTROL_PATH, STATUS_PATH, StorageStatus, parse_status, serve_fix
 
-__all__ = ["StorageAPI", "StorageAction", "StoragePlan"]
+__all__ = ["StorageAPI", "StorageAction", "StoragePlan", "TaskProgress"]
 
 log = logging.getLogger(__name__)
+
+TaskProgress = Callable[[int, str], Awaitable[None]]
+"""``progress(percent, device status)`` of a long storage task."""
+TASK_POLL_S = 0.5
 
 
 class StorageAction(StrEnum):
@@ -40,6 +48,8 @@ _DEVICE_ACTIONS = {
     StorageAction.EJECT: "EJECT",
     StorageAction.REMOVE: "REMOVE_FILES_OR_DIRECTORIES",
 }
+_LONG_ACTIONS = frozenset({StorageAction.FORMAT, StorageAction.FREE_UP})
+"""Run as device tasks on 2026 firmware (ASYNC_SUBMIT, polled)."""
 
 
 class StoragePlan(BaseModel):
@@ -140,11 +150,55 @@ class StorageAPI:
         """What ``action`` would do on ``slot`` (default: the selected one), checked before anything changes."""
         return await _plan(self._funnel, await self.status(), StorageAction(action), paths, slot)
 
-    async def run(self, plan: StoragePlan) -> StorageStatus:
-        """Send the planned action (``POST /record/storage/control``) and return the storage status after it."""
+    async def run(
+        self, plan: StoragePlan, *, progress: TaskProgress | None = None, timeout_s: float = 1800.0
+    ) -> StorageStatus:
+        """Send the planned action (``POST /record/storage/control``) and return the storage status after it.
+
+        On 2026 firmware FORMAT and FREE_UP run as device tasks: submitted with ``sTask: ASYNC_SUBMIT``, then
+        polled (``ASYNC_STATUS``) to the end, ``progress(percent, status)`` on each poll; legacy firmware runs them
+        before it answers."""
         body: dict[str, Any] = {"sAction": _DEVICE_ACTIONS[plan.action], "sSlotDevPath": plan.slot}
         if plan.action == StorageAction.REMOVE:
             body["lFilesOrDirectoriesToRemove"] = plan.paths
         log.info("%s: storage %s on %s", self._funnel.address.key, body["sAction"], plan.slot)
-        await self._funnel.send_json("POST", CONTROL_PATH, body)
+        if plan.action in _LONG_ACTIONS and await self._funnel.dialect() == Dialect.CURRENT:
+            await self._run_task(body, progress, timeout_s)
+        else:
+            await self._funnel.send_json("POST", CONTROL_PATH, body)
         return await self.status()
+
+    async def _run_task(self, body: dict[str, Any], progress: TaskProgress | None, timeout_s: float) -> None:
+        answer = await self._funnel.send_json("POST", CONTROL_PATH, {**body, "sTask": "ASYNC_SUBMIT"})
+        uid = answer.get("sTaskUID")
+        if not isinstance(uid, str) or not uid:
+            raise DeviceApiError(
+                f"{self._funnel.address.key} accepted {body['sAction']} without a task id (sTaskUID)",
+                "read the storage status to see whether it runs",
+                status_code=200,
+            )
+        deadline = time.monotonic() + timeout_s
+        while True:
+            status = await self._funnel.send_json("POST", CONTROL_PATH, {"sTask": "ASYNC_STATUS", "sTaskUID": uid})
+            found = status.get("dTask")
+            task: dict[str, Any] = found if isinstance(found, dict) else {}
+            state = str(task.get("sStatus") or "UNKNOWN")[:32]
+            percent = task.get("iProgress")
+            if progress is not None:
+                await progress(percent if isinstance(percent, int) and not isinstance(percent, bool) else 0, state)
+            if state == "COMPLETED":
+                return
+            if state in ("FAILED", "CANCELED"):
+                raise DeviceApiError(
+                    f"{self._funnel.address.key}: storage {body['sAction']} ended {state}: "
+                    f"{str(task.get('sMessage') or '')[:300]}",
+                    "read the storage status; try again once the slot is ready",
+                    status_code=200,
+                )
+            if time.monotonic() > deadline:
+                raise DeviceTimeout(
+                    f"storage {body['sAction']} on {self._funnel.address.key} did not end within {timeout_s:g} s "
+                    f"(last: {state} {percent}%)",
+                    "it may still be running: read the storage status later",
+                )
+            await asyncio.sleep(TASK_POLL_S)

@@ -17,7 +17,7 @@ from recamera_mcp.server.credentials import ConfigFileError, CredentialStore
 from recamera_mcp.server.files import user_data_dir
 from recamera_mcp.server.http import HttpSetupError, http_app, http_tokens, resolve_tokens
 from recamera_mcp.server.state import CONFIRM_MODES, ServerOptions
-from recamera_mcp.server.tools.registry import TOOLSETS
+from recamera_mcp.server.tools.registry import DEFAULT_TOOLSETS, TOOLSETS
 
 _SWITCHES = ("allow_public", "allow_large", "reveal_secrets")
 
@@ -29,14 +29,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--read-only", action="store_true", help="hide every tool that changes a camera")
     parser.add_argument(
         "--toolsets",
-        default="all",
-        help=f"comma-separated toolsets to expose: {','.join(TOOLSETS)} (default all)",
+        default="default",
+        help=f"toolsets loaded at start: default ({','.join(DEFAULT_TOOLSETS)}), all, or a comma-separated list "
+        f"of {','.join(TOOLSETS)} (may include default)",
+    )
+    parser.add_argument(
+        "--dynamic-toolsets",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="serve a toolsets tool that loads the other toolsets on request (default on); --no-dynamic-toolsets "
+        "fixes the list (for clients that cannot refresh their tool list, use --toolsets all)",
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="device request timeout in seconds")
     parser.add_argument(
         "--no-output-schemas",
         action="store_true",
-        help="results as JSON text only, no outputSchema in tools/list (halves its size)",
+        help="results as JSON text only; tools/list without outputSchema and tool icons (a third of its size), "
+        "for hosts that hand whole tool definitions to the model",
     )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     group = parser.add_argument_group("operator switches (an agent can ask, never flip them)")
@@ -60,14 +69,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_toolsets(text: str) -> frozenset[str] | None:
-    """``all`` → None; otherwise the named toolsets (unknown names rejected)."""
-    if text.strip().lower() in ("", "all"):
+    """``--toolsets``: ``all`` → None (every toolset); ``default`` (also inside a list) → the default toolsets;
+    otherwise the named toolsets (unknown names rejected)."""
+    names = frozenset(part.strip().lower() for part in text.split(",") if part.strip()) or frozenset({"default"})
+    if "all" in names:
         return None
-    names = frozenset(part.strip() for part in text.split(",") if part.strip())
-    unknown = names - set(TOOLSETS)
+    unknown = names - set(TOOLSETS) - {"default"}
     if unknown:
-        raise ValueError(f"unknown toolsets {sorted(unknown)}; choose from {', '.join(TOOLSETS)}")
-    return names
+        raise ValueError(f"unknown toolsets {sorted(unknown)}; choose from {', '.join(TOOLSETS)}, default or all")
+    return (names - {"default"}) | (frozenset(DEFAULT_TOOLSETS) if "default" in names else frozenset())
 
 
 def _bool(server: dict[str, Any], key: str) -> bool:
@@ -77,8 +87,10 @@ def _bool(server: dict[str, Any], key: str) -> bool:
     return value
 
 
-def build_options(args: argparse.Namespace, store: CredentialStore) -> ServerOptions:
-    """The server options from the flags, then the config file's ``[server]`` table, then the defaults."""
+def serve_options(args: argparse.Namespace, credentials: CredentialStore | None = None) -> ServerOptions:
+    """The server options of ``recamera-mcp serve`` with these arguments: the flags, then the config file's
+    ``[server]`` table, then the defaults (raises ValueError, ConfigFileError)."""
+    store = credentials if credentials is not None else CredentialStore.load()
     server = store.server
     switches = {name: getattr(args, name) if getattr(args, name) is not None else _bool(server, name)
                 for name in _SWITCHES}  # fmt: skip
@@ -90,6 +102,7 @@ def build_options(args: argparse.Namespace, store: CredentialStore) -> ServerOpt
     return ServerOptions(
         read_only=args.read_only,
         toolsets=parse_toolsets(args.toolsets),
+        dynamic=args.dynamic_toolsets,
         timeout_s=args.timeout,
         output_schemas=not args.no_output_schemas,
         credentials=store,
@@ -106,12 +119,12 @@ def run(args: argparse.Namespace) -> int:
         stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        store = CredentialStore.load()
-        options = build_options(args, store)
-        tokens = {}
+        options = serve_options(args)
+        tokens: dict[str, str] = {}
+        hosts: list[str] = []
         if args.transport == "http":
-            tokens = resolve_tokens(args.host, http_tokens(store.server, os.environ))
-            hosts = list(args.allowed_host) + [str(h) for h in store.server.get("allowed_hosts", [])]
+            tokens = resolve_tokens(args.host, http_tokens(options.credentials.server, os.environ))
+            hosts = list(args.allowed_host) + [str(h) for h in options.credentials.server.get("allowed_hosts", [])]
     except (ValueError, ConfigFileError, HttpSetupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

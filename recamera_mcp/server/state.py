@@ -1,8 +1,9 @@
 """What the server holds for its lifetime, and how a tool reaches it.
 
 :class:`ServerState` is built by ``create_server`` and handed to every tool by the lifespan: the options it was
-started with, the camera sessions, the outstanding confirmation tokens and the warm RTSP readers. Resources and
-completions, which the SDK calls without a request context, close over the same object.
+started with, the camera sessions, the outstanding confirmation tokens, the warm RTSP readers, the toolsets loaded
+so far and the cameras the last discovery found. Resources and completions, which the SDK calls without a request
+context, close over the same object.
 
 Over the HTTP transport every authenticated principal (one bearer token) gets a state of its own
 (:meth:`ServerState.for_principal`): its own camera sessions and confirmation tokens, so one client can neither use
@@ -42,10 +43,13 @@ class ServerOptions:
 
     read_only: bool = False
     toolsets: frozenset[str] | None = None
-    """None: every toolset."""
+    """The toolsets loaded at start; None: every toolset."""
+    dynamic: bool = False
+    """True: the ``toolsets`` tool is served too (when some toolset is not loaded) and loads the others on request
+    (``serve``'s default); False: the tool list is fixed at start."""
     timeout_s: float = 10.0
     output_schemas: bool = True
-    """False: results as JSON text only, no outputSchema in tools/list (a smaller tools/list)."""
+    """False: results as JSON text only, no outputSchema and no tool icons in tools/list (a smaller tools/list)."""
     confirm_ttl_s: float = DEFAULT_TTL_S
     """How long a destructive tool's confirm_token stays valid (server/confirm.py)."""
     credentials: CredentialStore = field(default_factory=CredentialStore.load)
@@ -73,6 +77,11 @@ class ServerState:
     confirmations: ConfirmStore
     warm_readers: WarmReaders = field(default_factory=WarmReaders)
     """RTSP captures kept open by ``snapshot(keep_warm=True)``, closed at shutdown."""
+    loaded_toolsets: set[str] = field(default_factory=set)
+    """The toolsets whose tools the server lists now (at start, then each one the ``toolsets`` tool loaded)."""
+    discovered_hosts: list[str] = field(default_factory=list)
+    """The cameras the last ``discover_devices`` verified, as a ``host`` argument (``ip``, ``ip:port``,
+    ``https://ip``); completions offer them."""
     files: LocalFiles = field(default_factory=LocalFiles)
     """Where and how tools write local files (``server/files.py``)."""
     principal: str = ""
@@ -80,8 +89,8 @@ class ServerState:
     _principals: dict[str, ServerState] = field(default_factory=dict, repr=False)
 
     def for_principal(self, name: str) -> ServerState:
-        """The state of one authenticated principal: shared options, pins, lockouts, files and RTSP readers; its own
-        camera sessions and confirmation tokens. ``""`` is this (the stdio) state."""
+        """The state of one authenticated principal: shared options, pins, lockouts, files, RTSP readers, loaded
+        toolsets and discovered hosts; its own camera sessions and confirmation tokens. ``""`` is this state."""
         if not name or name == self.principal:
             return self
         found = self._principals.get(name)
@@ -92,6 +101,8 @@ class ServerState:
                 confirmations=ConfirmStore(ttl_s=self.confirmations.ttl_s),
                 warm_readers=self.warm_readers,
                 files=self.files,
+                loaded_toolsets=self.loaded_toolsets,  # the tool list is the server's, one for all
+                discovered_hosts=self.discovered_hosts,
                 principal=name,
             )
             self._principals[name] = found

@@ -1,10 +1,17 @@
 """``create_app(state)``: one simulated camera as an ASGI app (Starlette), strict like the device.
 
 Around the route table sits :class:`DeviceGate`, a plain ASGI middleware that, for every request: enforces the
-body size limit, applies the fault switches, checks the token cookie (401 ``{"code": 401, ...}`` when missing,
-expired, forged or revoked) and logs method, path, body keys and status in ``state.log``.
+body size limit, answers nginx's 307 between the HTTP and HTTPS ports (see ``routes/secure.py``), applies the
+fault switches, checks the token cookie (401 ``{"code": 401, ...}`` when missing, expired, forged or revoked; only
+the ``Cookie`` header counts, a ``?token=`` query never does) and logs method, path, body keys and status in
+``state.log``.
 
 ``/__sim__/...`` is the simulator's own control surface (faults, request log); it is not part of the device.
+``POST /__sim__/faults`` takes a JSON object of: the switches of :class:`~recamera_mcp.simulator.state.Faults`,
+``reboot_s``, ``revoke_tokens`` / ``expire_tokens``, and the area faults of the routes modules (``FAULTS`` fired by
+a truthy value, ``VALUE_FAULTS`` called with it). The diagnosis states (``cpu_high``, ``clock_skew_s``,
+``storage_full``, ``inference_error``, ``record_event_failed``) and how the device API clears each are in
+:mod:`recamera_mcp.simulator.routes.diagnosis`. An unknown name answers 400 listing every known one.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import asyncio
 import functools
 import json
 import logging
+import math
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -28,6 +36,7 @@ from recamera_mcp.simulator import routes
 from recamera_mcp.simulator.errors import SimError
 from recamera_mcp.simulator.routes.auth import PASSWORD_CHANGE_PATHS
 from recamera_mcp.simulator.routes.common import CGI_BASE, device_of, error_response, parse_json
+from recamera_mcp.simulator.routes.secure import redirect_location
 from recamera_mcp.simulator.state import DeviceState, LoggedRequest
 
 log = logging.getLogger(__name__)
@@ -87,7 +96,11 @@ class DeviceGate:
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         rel, needs_token = self._classify(scope["path"])
-        problem = self._auth_problem(rel, scope["headers"]) if needs_token else None
+        location = redirect_location(self.state, scope)
+        if location is not None:
+            problem: tuple[int, str] | None = (307, "Temporary Redirect")
+        else:
+            problem = self._auth_problem(rel, scope["headers"]) if needs_token else None
         self._log(scope, rel, None, 101 if problem is None else problem[0])
         if problem is None:
             await self.app(scope, receive, send)
@@ -96,13 +109,10 @@ class DeviceGate:
         status, message = problem
         if "websocket.http.response" in scope.get("extensions", {}):
             body = _json_bytes({"code": status, "message": message})
-            await send(
-                {
-                    "type": "websocket.http.response.start",
-                    "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-                }
-            )
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            if location is not None:
+                headers.append((b"location", location.encode("latin-1")))
+            await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
             await send({"type": "websocket.http.response.body", "body": body})
         else:
             await send({"type": "websocket.close", "code": 4000 + status})
@@ -128,6 +138,11 @@ class DeviceGate:
             more = incoming.get("more_body", False)
         body = b"".join(chunks)
         parsed = self._parse(body)
+        location = redirect_location(self.state, scope)
+        if location is not None:  # nginx: return 307 to the other port, before anything else
+            self._log(scope, rel, parsed, 307)
+            await self._reply(send, 307, {"code": 307, "message": "Temporary Redirect"}, location)
+            return
 
         if faults.latency_s > 0:
             await asyncio.sleep(faults.latency_s)
@@ -222,15 +237,12 @@ class DeviceGate:
         )
 
     @staticmethod
-    async def _reply(send: Send, status: int, payload: Any) -> None:
+    async def _reply(send: Send, status: int, payload: Any, location: str | None = None) -> None:
         body = _json_bytes(payload)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if location is not None:
+            headers.append((b"location", location.encode("latin-1")))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
@@ -243,6 +255,14 @@ def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def _flag(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _seconds(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 _FAULT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "latency_s": (_count, "a number of seconds >= 0"),
     "fail_next": (_whole, "an integer >= 0"),
@@ -250,12 +270,24 @@ _FAULT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "drop_next": (_whole, "an integer >= 0"),
     "malformed_next": (_whole, "an integer >= 0"),
     "only_path": (lambda v: v is None or isinstance(v, str), "a string or null"),
+    "reboot_s": (_count, "a number of seconds >= 0"),
+    # diagnosis states (routes/diagnosis.py)
+    "cpu_high": (_flag, "true or false"),
+    "clock_skew_s": (_seconds, "a number of seconds (negative: the clock is behind)"),
+    "storage_full": (_flag, "true (fill the selected slot) or false (nothing)"),
+    "inference_error": (_flag, "true (fail the inference) or false (nothing)"),
+    "record_event_failed": (_flag, "true (fail the next rule event) or false (nothing)"),
 }
-"""Type checks of the fault switches set over HTTP (a wrong type would break every later request)."""
+"""Type checks of the faults set over HTTP (a wrong type would break every later request). Area faults without an
+entry here fire on any truthy value."""
 
 
 async def _control_faults(request: Request) -> Response:
-    """``POST /__sim__/faults``: set fault switches or fire area faults; ``GET`` reads the switches."""
+    """``POST /__sim__/faults``: set fault switches or fire area faults; ``GET`` reads the switches.
+
+    Everything in the body is checked before anything is applied; an area fault that cannot apply (e.g.
+    ``storage_full`` without a selected slot) answers 400 with the device's reason.
+    """
     state = device_of(request)
     if request.method == "GET":
         return JSONResponse(state.faults.__dict__)
@@ -270,21 +302,31 @@ async def _control_faults(request: Request) -> Response:
         "expire_tokens": state.expire_tokens,
         **{name: functools.partial(fn, state) for name, fn in routes.area_faults().items()},
     }
+    valued = routes.value_faults()
+    known = {*state.faults.__dict__, *actions, *valued, "reboot_s"}
     for key, value in body.items():  # check everything before applying anything
-        if key not in actions and key != "reboot_s" and key not in _FAULT_CHECKS:
-            known = sorted([*state.faults.__dict__, *actions, "reboot_s"])
-            return JSONResponse({"code": 400, "message": f"unknown fault {key!r}; known: {known}"}, status_code=400)
-        check, hint = _FAULT_CHECKS.get(key, (_count, "a number >= 0"))
-        if key not in actions and not check(value):
-            return JSONResponse({"code": 400, "message": f"fault {key!r} must be {hint}"}, status_code=400)
-    for key, value in body.items():
-        if key == "reboot_s":
-            state.reboot(float(value))
-        elif key in actions:
-            if value:
-                actions[key]()
-        else:
-            setattr(state.faults, key, value)
+        if key not in known:
+            return JSONResponse(
+                {"code": 400, "message": f"unknown fault {key!r}; known: {sorted(known)}"}, status_code=400
+            )
+        check = _FAULT_CHECKS.get(key)
+        if check is None and key not in actions:
+            check = (_count, "a number >= 0")
+        if check is not None and not check[0](value):
+            return JSONResponse({"code": 400, "message": f"fault {key!r} must be {check[1]}"}, status_code=400)
+    try:
+        for key, value in body.items():
+            if key == "reboot_s":
+                state.reboot(float(value))
+            elif key in valued:
+                valued[key](state, value)
+            elif key in actions:
+                if value:
+                    actions[key]()
+            else:
+                setattr(state.faults, key, value)
+    except SimError as exc:
+        return JSONResponse({"code": 400, "message": f"fault {key!r}: {exc.message}"}, status_code=400)
     return JSONResponse({"code": 0, "message": "success", "faults": state.faults.__dict__})
 
 
@@ -331,4 +373,5 @@ def create_app(state: DeviceState) -> ASGIApp:
         exception_handlers={HTTPException: _http_error, SimError: _sim_error, Exception: _crash},
     )
     app.state.device = state
+    state.boot_actions = tuple(routes.boot_actions())
     return DeviceGate(app, state)

@@ -22,9 +22,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password", help="password of every camera (default: generated and printed)")
     parser.add_argument("--factory", action="store_true", help="answer iAuth 2 (must change password) at first")
     parser.add_argument("--rtsp-port", type=int, default=554, help="RTSP port reported and served (default 554)")
+    parser.add_argument(
+        "--https-port", type=int, default=8443, help="HTTPS port, served once HTTPS is turned on (default 8443)"
+    )
     parser.add_argument("--not-cameras", type=int, default=0, help="extra HTTP hosts that are not cameras (404)")
     parser.add_argument("--hangs", type=int, default=0, help="extra hosts that accept and never answer")
     parser.add_argument("--token-ttl", type=float, default=36000.0, help="token lifetime in seconds")
+    parser.add_argument(
+        "--firmware",
+        choices=("legacy", "2026"),
+        default="2026",
+        help="firmware generation the cameras speak: legacy (V1.0.x) or 2026 (V1.1.x, default)",
+    )
 
 
 def generated_password() -> str:
@@ -51,7 +60,9 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                 factory=args.factory,
                 serial=f"RC2B{i + 1:010d}",
                 rtsp_port=args.rtsp_port,
+                https_port=args.https_port,
                 token_ttl_s=args.token_ttl,
+                firmware=args.firmware,
             )
             address = str(start + i)
             try:
@@ -59,7 +70,11 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             except RuntimeError as exc:  # the RTSP server did not start (port taken, ...): serve HTTP only
                 print(f"RTSP off for {address}: {exc}", flush=True)
                 cam = fleet.add_camera(address, args.port, settings)
-            print(f"camera  {cam.url}  user={args.username}  serial={settings.serial}", flush=True)
+            print(
+                f"camera  {cam.url}  user={args.username}  serial={settings.serial}  firmware={args.firmware}",
+                flush=True,
+            )
+            print(f"        {cam.https_url}  (while POST /system/secure has turned HTTPS on)", flush=True)
             if cam.rtsp is not None:
                 print("        " + "  ".join(cam.rtsp.url(stream) for stream in STREAMS), flush=True)
         for j in range(args.not_cameras):

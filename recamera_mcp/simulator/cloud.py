@@ -14,23 +14,44 @@ the simulator serves both sets of paths on one base URL:
 | GET | /v1/api/del_model | user_id, model_id |
 
 **Envelope (a guess; the real one is not documented in our sources):** every JSON answer is
-``{"code": 0, "msg": "success", "data": {...}}``. Errors use the HTTP status as ``code`` and answer with that HTTP
-status too, ``data`` null: 400 bad parameter, 401 bad token, 403 unknown ``user_id``, 404 unknown model, 409 model
-not converted yet, 413 file too large.
+``{"code": 0, "msg": "success", "data": {...}}``. An error answers with the HTTP status as both the status and
+``code``, and ``data`` null: ``{"code": 401, "msg": "invalid or expired token", "data": null}``. Statuses: 400 bad
+parameter, 401 bad token, 403 unknown ``user_id``, 404 unknown model (or path), 405 wrong method, 409 model not
+converted yet, 413 file too large, 5xx (the ``error_next`` fault; ``msg`` the status phrase, e.g. "Service
+Unavailable").
+
+The conversion endpoints need no token (``user_id`` identifies the user), but a request that carries
+``Authorization: <token>`` must carry the valid one (401 otherwise), as ``login_token`` does.
 
 A task is ``queued`` for ``queued_s``, then ``converting`` (``progress`` 0-99) for ``convert_s``, then ``done``
 (progress 100). A file that is not ONNX (protobuf starting with the ``ir_version`` field, byte ``0x08``) ends
-``failed``, and so does the next task while ``CloudState.fail_next`` > 0. The produced ``.rknn`` starts with the
-``RKNN`` magic.
+``failed`` ("invalid ONNX model"), and so does the next task while ``fail_next`` > 0 (with ``fail_reason``);
+``train_status`` and the records list give the reason as ``error``. The produced ``.rknn`` starts with the ``RKNN``
+magic; the v1 download carries its md5 in the ``x-model-md5`` header, v2 answers it as ``md5``.
+
+**Faults** (fields of :class:`CloudState`, settable from Python or over ``POST /__sim__/faults`` with a JSON
+object, type-checked; ``GET /__sim__/faults`` reads them; control requests are not logged in ``calls``):
+
+- ``fail_next`` (int): that many next tasks end ``failed`` with ``fail_reason`` (str);
+- ``error_next`` (int) / ``error_status`` (500-599, default 503): the next N requests answer that status;
+- ``token_rejected`` (bool): the user token is refused everywhere (401 "invalid or expired token");
+- ``latency_s`` (seconds): every request waits that long first (client time-outs);
+- ``md5_mismatch_next`` (int): the next N model downloads (v1 ``x-model-md5``, v2 ``md5``) name an md5 that is not
+  the one of the bytes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
+import math
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from starlette.applications import Starlette
@@ -69,6 +90,7 @@ class CloudTask:
     created: float
     valid_onnx: bool
     forced_failure: bool
+    failure_reason: str = ""
     download_sig: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
@@ -87,6 +109,17 @@ class CloudState:
     tasks: dict[str, CloudTask] = field(default_factory=dict)
     fail_next: int = 0
     """That many next tasks end ``failed`` (a conversion error on the cloud side)."""
+    fail_reason: str = "conversion failed: RKNN toolkit error"
+    """The ``error`` a task failed by ``fail_next`` reports."""
+    error_next: int = 0
+    """That many next requests answer ``error_status``."""
+    error_status: int = 503
+    token_rejected: bool = False
+    """The user token is refused (401) until this is false again."""
+    latency_s: float = 0.0
+    """Every request waits this long before it is served."""
+    md5_mismatch_next: int = 0
+    """That many next model downloads name an md5 that does not match the bytes."""
     calls: list[tuple[str, str, int]] = field(default_factory=list)
     """``(method, path, HTTP status)`` of every request."""
     next_id: int = 2001
@@ -103,6 +136,28 @@ class CloudState:
         if not task.valid_onnx or task.forced_failure:
             return "failed", 100
         return "done", 100
+
+    def take_md5_mismatch(self) -> bool:
+        with self.lock:
+            if self.md5_mismatch_next <= 0:
+                return False
+            self.md5_mismatch_next -= 1
+            return True
+
+
+FAULT_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "fail_next": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
+    "fail_reason": (lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string"),
+    "error_next": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
+    "error_status": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 500 <= v <= 599, "a status 500-599"),
+    "token_rejected": (lambda v: isinstance(v, bool), "true or false"),
+    "latency_s": (
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0,
+        "a number of seconds >= 0",
+    ),
+    "md5_mismatch_next": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
+}
+"""The cloud's fault switches and their type checks."""
 
 
 def rknn_bytes(task: CloudTask) -> bytes:
@@ -153,9 +208,13 @@ def _task(cloud: CloudState, values: Any) -> CloudTask:
     return task
 
 
+def _failure(task: CloudTask) -> str:
+    return "invalid ONNX model" if not task.valid_onnx else task.failure_reason
+
+
 def _record(cloud: CloudState, task: CloudTask) -> dict[str, Any]:
     status, progress = cloud.status(task)
-    return {
+    record: dict[str, Any] = {
         "model_id": task.model_id,
         "model_name": task.model_name,
         "status": status,
@@ -165,12 +224,14 @@ def _record(cloud: CloudState, task: CloudTask) -> dict[str, Any]:
         "created_at": int(task.created * 1000),
         "file_size": task.onnx_size,
     }
+    if status == "failed":
+        record["error"] = _failure(task)
+    return record
 
 
 async def login_token(request: Request) -> Response:
     cloud = _cloud(request)
-    token = request.headers.get("authorization", "")
-    if not token or not secrets.compare_digest(token.encode(), cloud.settings.token.encode()):
+    if not request.headers.get("authorization"):  # a wrong one was already refused at the gate
         raise CloudError(401, "invalid or expired token")
     return _ok({"user_id": cloud.settings.user_id, "nickname": cloud.settings.nickname})
 
@@ -199,6 +260,7 @@ async def create_task(request: Request) -> Response:
         cloud.next_id += 1
         forced = cloud.fail_next > 0
         cloud.fail_next = max(0, cloud.fail_next - 1)
+        reason = cloud.fail_reason
         task = CloudTask(
             model_id=model_id,
             user_id=cloud.settings.user_id,
@@ -208,6 +270,7 @@ async def create_task(request: Request) -> Response:
             created=time.time(),
             valid_onnx=content[:1] == ONNX_FIRST_BYTE,
             forced_failure=forced,
+            failure_reason=reason if forced else "",
         )
         cloud.tasks[model_id] = task
     return _ok({"model_id": model_id, "status": cloud.status(task)[0]})
@@ -236,7 +299,7 @@ async def train_status(request: Request) -> Response:
     status, progress = cloud.status(task)
     data: dict[str, Any] = {"model_id": task.model_id, "status": status, "progress": progress}
     if status == "failed":
-        data["error"] = "invalid ONNX model" if not task.valid_onnx else "conversion failed: RKNN toolkit error"
+        data["error"] = _failure(task)
     return _ok(data)
 
 
@@ -248,17 +311,29 @@ def _converted(cloud: CloudState, request: Request) -> CloudTask:
     return task
 
 
+def _md5_named(cloud: CloudState, content: bytes) -> str:
+    """The md5 a download names: the right one, unless the ``md5_mismatch_next`` fault spoils it."""
+    digest = hashlib.md5(content).hexdigest()
+    return hashlib.md5(content + b"!").hexdigest() if cloud.take_md5_mismatch() else digest
+
+
 async def get_model_v1(request: Request) -> Response:
-    task = _converted(_cloud(request), request)
+    cloud = _cloud(request)
+    task = _converted(cloud, request)
+    content = rknn_bytes(task)
     return Response(
-        rknn_bytes(task),
+        content,
         media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{task.model_name}.rknn"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{task.model_name}.rknn"',
+            "x-model-md5": _md5_named(cloud, content),
+        },
     )
 
 
 async def get_model_v2(request: Request) -> Response:
-    task = _converted(_cloud(request), request)
+    cloud = _cloud(request)
+    task = _converted(cloud, request)
     content = rknn_bytes(task)
     base = str(request.base_url).rstrip("/")
     return _ok(
@@ -266,7 +341,7 @@ async def get_model_v2(request: Request) -> Response:
             "model_id": task.model_id,
             "file_name": f"{task.model_name}.rknn",
             "size": len(content),
-            "md5": hashlib.md5(content).hexdigest(),
+            "md5": _md5_named(cloud, content),
             "download_url": f"{base}/files/{task.model_id}/{task.model_name}.rknn?sig={task.download_sig}",
         }
     )
@@ -299,30 +374,98 @@ def _error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"code": status, "msg": msg, "data": None}, status_code=status)
 
 
-class _CallLog:
-    """Records ``(method, path, status)`` of every HTTP request in ``CloudState.calls``."""
+async def _reply(send: Send, status: int, payload: Any) -> None:
+    body = json.dumps(payload).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _control(cloud: CloudState, scope: Scope, receive: Receive, send: Send) -> None:
+    """``GET``/``POST /__sim__/faults``: read or set the cloud's fault switches (all checked before any is set)."""
+    if scope["method"] == "GET":
+        await _reply(send, 200, {key: getattr(cloud, key) for key in FAULT_FIELDS})
+        return
+    raw = b""
+    more = True
+    while more:
+        message = await receive()
+        raw += message.get("body", b"")
+        more = message.get("more_body", False)
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        await _reply(send, 400, {"code": 400, "msg": "a JSON object is expected", "data": None})
+        return
+    for key, value in body.items():
+        if key not in FAULT_FIELDS:
+            message_text = f"unknown fault {key!r}; known: {sorted(FAULT_FIELDS)}"
+            await _reply(send, 400, {"code": 400, "msg": message_text, "data": None})
+            return
+        check, hint = FAULT_FIELDS[key]
+        if not check(value):
+            await _reply(send, 400, {"code": 400, "msg": f"fault {key!r} must be {hint}", "data": None})
+            return
+    with cloud.lock:
+        for key, value in body.items():
+            setattr(cloud, key, value)
+    await _reply(send, 200, {"code": 0, "msg": "success", "data": {key: getattr(cloud, key) for key in FAULT_FIELDS}})
+
+
+class _CloudGate:
+    """In front of the routes: the fault control, latency, the 5xx fault, the token check, and the call log
+    (``(method, path, status)`` of every request in ``CloudState.calls``)."""
 
     def __init__(self, app: ASGIApp, cloud: CloudState) -> None:
         self.app = app
         self.cloud = cloud
 
+    async def _gate(self, scope: Scope, receive: Receive, send: Send) -> None:
+        cloud = self.cloud
+        if cloud.latency_s > 0:
+            await asyncio.sleep(cloud.latency_s)
+        with cloud.lock:
+            failing = cloud.error_next > 0
+            cloud.error_next = max(0, cloud.error_next - 1)
+        if failing:
+            status = cloud.error_status
+            await _reply(send, status, {"code": status, "msg": HTTPStatus(status).phrase, "data": None})
+            return
+        token = dict(scope["headers"]).get(b"authorization")
+        if token is not None:
+            valid = secrets.compare_digest(token, cloud.settings.token.encode())
+            if not valid or cloud.token_rejected:
+                await _reply(send, 401, {"code": 401, "msg": "invalid or expired token", "data": None})
+                return
+        await self.app(scope, receive, send)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        seen = 500
+        if scope["path"] == "/__sim__/faults":
+            await _control(self.cloud, scope, receive, send)
+            return
+        logged = False
+
+        def log(status: int) -> None:
+            nonlocal logged
+            logged = True
+            with self.cloud.lock:
+                self.cloud.calls.append((scope["method"], scope["path"], status))
 
         async def watch(message: Message) -> None:
-            nonlocal seen
-            if message["type"] == "http.response.start":
-                seen = message["status"]
+            if message["type"] == "http.response.start" and not logged:
+                log(message["status"])  # before the answer leaves: a client that got it finds it logged
             await send(message)
 
         try:
-            await self.app(scope, receive, watch)
+            await self._gate(scope, receive, watch)
         finally:
-            with self.cloud.lock:
-                self.cloud.calls.append((scope["method"], scope["path"], seen))
+            if not logged:
+                log(500)
 
 
 def create_cloud_app(cloud: CloudState | None = None) -> ASGIApp:
@@ -342,4 +485,4 @@ def create_cloud_app(cloud: CloudState | None = None) -> ASGIApp:
         exception_handlers={CloudError: _error, HTTPException: _error, Exception: _error},
     )
     app.state.cloud = cloud
-    return _CallLog(app, cloud)
+    return _CloudGate(app, cloud)

@@ -3,6 +3,13 @@
 A :class:`SimFleet` owns a background thread with its own event loop; each camera is a uvicorn server bound to its
 own address. Tests talk to the hosts over real TCP exactly as a client talks to a camera.
 
+A camera's life-cycle: while it is up, its area services run (``SERVICES``: the notify publisher) and, while
+HTTPS is on, a second uvicorn server with TLS listens on ``settings.https_port`` (reserved, refusing connections,
+while HTTPS is off; see ``routes/secure.py``). A reboot (``state.reboot(seconds)``: POST /system/reboot, a
+factory reset, a firmware install, the ``reboot_s`` fault) stops both servers, the services and every background
+task (``state.spawn``), stays down for ``seconds`` (connection refused), then calls ``state.booted()`` (sessions
+revoked, ``ON_BOOT`` actions) and serves again on the same ports.
+
     with SimFleet() as fleet:
         cam = fleet.add_camera("127.0.0.1", 0, SimSettings(password="Secret#1"))
         print(cam.url)            # http://127.0.0.1:41234
@@ -22,9 +29,11 @@ from typing import Any, TypeVar
 
 import uvicorn
 
+from recamera_mcp.simulator import routes
 from recamera_mcp.simulator.app import create_app
 from recamera_mcp.simulator.cloud import CloudSettings, CloudState, create_cloud_app
 from recamera_mcp.simulator.others import HangServer, not_camera_app
+from recamera_mcp.simulator.routes.secure import https_enabled, secure_area
 from recamera_mcp.simulator.rtsp import RtspFeed
 from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.state import DeviceState
@@ -50,6 +59,18 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def reserve_port(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` that does not listen: the port is taken, connections are refused."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 @dataclass
 class SimDevice:
     """One simulated host. ``state`` is None for hosts that are not cameras."""
@@ -69,10 +90,19 @@ class SimDevice:
     _reboot: asyncio.Task[None] | None = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
     """Set once the host is removed or the fleet stops: a reboot must not bring it back."""
+    _https_server: uvicorn.Server | None = field(default=None, repr=False)
+    _https_task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _https_reserved: socket.socket | None = field(default=None, repr=False)
+    """The HTTPS port while nothing listens on it (bound, not listening: connection refused)."""
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def https_url(self) -> str:
+        """``https://host:https_port`` of a camera (it listens while HTTPS is on, see ``routes/secure.py``)."""
+        return f"https://{self.host}:{self.camera.settings.https_port}"
 
     @property
     def address(self) -> str:
@@ -140,17 +170,28 @@ class SimFleet:
         state = DeviceState(settings=settings or SimSettings(serial=f"RC2B{index + 1:010d}"), index=index)
         sock = bind_socket(host, port)
         device = SimDevice(host=host, port=sock.getsockname()[1], kind="camera", state=state)
+        state.host, state.http_port = host, device.port
+        try:
+            device._https_reserved = reserve_port(host, state.settings.https_port)
+        except BaseException:
+            sock.close()
+            raise
+        state.settings.https_port = device._https_reserved.getsockname()[1]
         if rtsp:
             try:
                 device.rtsp = self._start_rtsp(host, state.settings)
             except BaseException:
                 sock.close()
+                device._https_reserved.close()
                 raise
         state.reboot_hook = lambda seconds: self._schedule(self._begin_reboot(device, seconds))
+        state.https_hook = lambda: self._sync_https(device)
         try:
             self._run(self._serve(device, sock))
         except BaseException:
             self._stop_rtsp(device)
+            if device._https_reserved is not None:
+                device._https_reserved.close()
             raise
         self.devices.append(device)
         return device
@@ -248,11 +289,8 @@ class SimFleet:
     def _schedule(self, coro: Coroutine[Any, Any, None]) -> None:
         asyncio.run_coroutine_threadsafe(coro, self._loop)
 
-    async def _serve(self, device: SimDevice, sock: socket.socket) -> None:
-        if device.cloud is not None:
-            app = create_cloud_app(device.cloud)
-        else:
-            app = create_app(device.state) if device.state is not None else not_camera_app(device.kind)
+    @staticmethod
+    async def _start_server(app: Any, sock: socket.socket, **tls: Any) -> tuple[uvicorn.Server, asyncio.Task[None]]:
         config = uvicorn.Config(
             app,
             lifespan="off",
@@ -261,30 +299,84 @@ class SimFleet:
             ws="websockets-sansio",
             timeout_graceful_shutdown=1,
             timeout_keep_alive=30,
+            **tls,
         )
         server = uvicorn.Server(config)
-        device._server = server
-        device._task = asyncio.create_task(server.serve(sockets=[sock]))
+        task = asyncio.create_task(server.serve(sockets=[sock]))
         for _ in range(500):
-            if server.started or device._task.done():
+            if server.started or task.done():
                 break
             await asyncio.sleep(0.01)
-        if device._task.done():
-            device._task.result()
+        if task.done():
+            task.result()
+        return server, task
+
+    async def _serve(self, device: SimDevice, sock: socket.socket) -> None:
+        if device.cloud is not None:
+            app = create_cloud_app(device.cloud)
+        else:
+            app = create_app(device.state) if device.state is not None else not_camera_app(device.kind)
+        device._server, device._task = await self._start_server(app, sock)
+        if device.state is not None:
+            for service in routes.services():
+                service.start(device.state)
+            await self._sync_https(device)
         device.up.set()
+
+    async def _sync_https(self, device: SimDevice) -> None:
+        """Start the camera's HTTPS listener when HTTPS is on and nothing listens yet (see ``routes/secure.py``)."""
+        state = device.camera
+        if not https_enabled(state) or device._https_server is not None:
+            return
+        area = secure_area(state)
+        sock, device._https_reserved = device._https_reserved, None
+        if sock is None:
+            sock = reserve_port(device.host, state.settings.https_port)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.listen(512)
+        sock.setblocking(False)
+        server, task = await self._start_server(
+            create_app(state), sock, ssl_certfile=str(area.cert_path), ssl_keyfile=str(area.key_path)
+        )
+        device._https_server, device._https_task = server, task
+        area.context = server.config.ssl
+
+    @staticmethod
+    async def _stop_server(server: uvicorn.Server | None, task: asyncio.Task[None] | None) -> None:
+        if server is not None and task is not None:
+            server.should_exit = True
+            server.force_exit = True
+            # asyncio.wait, not wait_for: a caller cancelled meanwhile (a reboot being cancelled) must not cancel
+            # the server mid-shutdown, so that a later _stop still finds it finishing normally.
+            done, _ = await asyncio.wait({task}, timeout=5)
+            if not done:
+                task.cancel()
 
     async def _stop(self, device: SimDevice) -> None:
         device.up.clear()
         if device._hang is not None:
             await device._hang.stop()
-        if device._server is not None and device._task is not None:
-            device._server.should_exit = True
-            device._server.force_exit = True
-            # asyncio.wait, not wait_for: a caller cancelled meanwhile (a reboot being cancelled) must not cancel
-            # the server mid-shutdown, so that a later _stop still finds it finishing normally.
-            done, _ = await asyncio.wait({device._task}, timeout=5)
-            if not done:
-                device._task.cancel()
+        await self._stop_server(device._server, device._task)
+        state = device.state
+        if state is None:
+            return
+        for service in routes.services():
+            with contextlib.suppress(Exception):
+                await service.stop(state)
+        await state.cancel_tasks()
+        if device._https_server is not None:
+            area = state.extras.get("secure")
+            if area is not None:
+                area.context = None
+            await self._stop_server(device._https_server, device._https_task)
+            device._https_server = device._https_task = None
+        if device._closed:
+            if device._https_reserved is not None:
+                device._https_reserved.close()
+                device._https_reserved = None
+        elif device._https_reserved is None:
+            with contextlib.suppress(OSError):  # keep the port while the camera is down and HTTPS off
+                device._https_reserved = reserve_port(device.host, state.settings.https_port)
 
     async def _shutdown(self, device: SimDevice) -> None:
         """Stop a host for good: a reboot in progress is cancelled first, so it cannot bring the host back."""
@@ -328,4 +420,6 @@ class SimFleet:
         except OSError as exc:  # the port was taken while the camera was down: say so, stay down
             log.error("camera %s cannot come back after the reboot: %s", device.address, exc)
             return
+        if device.state is not None:
+            device.state.booted()
         await self._serve(device, sock)

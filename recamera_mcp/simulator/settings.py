@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass
@@ -44,3 +45,30 @@ class SimSettings:
     """Largest file a resumable upload (model, firmware, config) may announce ("Insufficient disk space")."""
     config_export_ttl_s: float = 60.0
     """How long ``/download/config.tar`` stays after ``GET /config/export`` (the device deletes it after 60 s)."""
+
+    # ---- live streams and life-cycle (sim-lifecycle)
+    capture_s: float = 0.8
+    """How long a JPG or RAW ``/record/capture`` takes from start to COMPLETED (an MP4 takes its length)."""
+    install_s: float = 30.0
+    """How long the camera stays down installing a firmware once its download (or upload) reached ``success``."""
+    firmware_success_s: float = 2.0
+    """How long the progress shows ``success`` before the camera goes down to install (one web-UI poll)."""
+    https_port: int = 0
+    """HTTPS port (the device's is 443); 0 picks a free port when the camera is added and stores it back."""
+    notify_retry_s: float = 2.0
+    """How long the notify service waits before it retries an MQTT broker or HTTP endpoint that failed."""
+    notify_timeout_s: float = 3.0
+    """Connect and request timeout of one MQTT connection or HTTP POST of the notify service."""
+
+    # ---- firmware dialects and diagnosis states (sim-dialects)
+    firmware: Literal["legacy", "2026"] = "2026"
+    """Which firmware generation the camera speaks (see :mod:`recamera_mcp.simulator.dialects`); each refuses the
+    other's dialect."""
+    storage_task_s: float = 5.0
+    """How long an asynchronous storage task (2026 ``ASYNC_SUBMIT`` of FORMAT / FREE_UP) runs to COMPLETED."""
+    inference_start_s: float = 1.0
+    """How long inference stays ``starting`` (and ``stopping``) before ``running`` (``stopped``); 0 is instant."""
+
+    def __post_init__(self) -> None:
+        if self.firmware not in ("legacy", "2026"):
+            raise ValueError(f"firmware must be 'legacy' or '2026', not {self.firmware!r}")

@@ -1,16 +1,23 @@
-"""One simulated camera's state: stored configs, auth, the request log and the fault switches."""
+"""One simulated camera's state: stored configs, auth, the request log and the fault switches.
+
+A reboot (:meth:`DeviceState.reboot`: ``POST /system/reboot``, a factory reset, or the ``reboot_s`` fault) revokes
+every token, clears the ``cpu_high`` switch and calls ``on_reboot()`` on every per-area state object that has one
+(the ISP reloads its persisted values, inference restarts, running storage tasks fail). Everything else (configs,
+files, upload sessions) survives, as the device keeps it on its data partition.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from recamera_mcp.simulator.auth import AuthState
-from recamera_mcp.simulator.schemas import ALL_SPECS
+from recamera_mcp.simulator.schemas import default_configs
 from recamera_mcp.simulator.settings import SimSettings
 
 T = TypeVar("T")
@@ -46,6 +53,9 @@ class Faults:
     malformed_next: int = 0
     only_path: str | None = None
     """When set, the counted faults only hit requests whose path contains this text."""
+    # ---- firmware dialects and diagnosis states (sim-dialects)
+    cpu_high: bool = False
+    """``/system/resource-info`` answers CPU, NPU and memory usage pinned at 97 % (cleared by false or a reboot)."""
 
     def matches(self, path: str) -> bool:
         return self.only_path is None or self.only_path in path
@@ -66,7 +76,20 @@ class DeviceState:
     boot_time: float = field(default_factory=time.time)
     reboot_hook: Callable[[float], None] | None = None
     """Set by the fleet: takes the seconds to stay down."""
+    host: str = "127.0.0.1"
+    """The camera's address (set by the fleet): its certificate names it."""
+    http_port: int = 0
+    """The camera's HTTP port (set by the fleet): where the HTTPS port redirects to while HTTPS is off."""
+    boots: int = 0
+    """How many times the camera came back from a reboot (see :meth:`booted`)."""
+    boot_actions: tuple[Callable[[DeviceState], None], ...] = ()
+    """Run by :meth:`booted`, one per area (``ON_BOOT`` in the route modules; set by ``create_app``)."""
+    https_hook: Callable[[], Awaitable[None]] | None = None
+    """Set by the fleet: bring the HTTPS listener in line with ``/system/secure`` (see ``routes/secure.py``)."""
     lock: threading.RLock = field(default_factory=threading.RLock)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    """Background work of the areas (a capture, a firmware download, the notify publisher): the fleet cancels
+    every one when the camera goes down. Start them with :meth:`spawn`."""
 
     def __post_init__(self) -> None:
         self.auth = AuthState(self.settings, index=self.index)
@@ -75,7 +98,7 @@ class DeviceState:
     # ---- configs -------------------------------------------------------------------------------------------
     def reset_configs(self) -> None:
         """Every config object back to its defaults (factory reset), and the per-area state dropped."""
-        self.configs = {path: spec.default_object() for path, spec in ALL_SPECS.items()}
+        self.configs = default_configs(self.settings.firmware)
         self.extras.clear()
 
     def config(self, path: str) -> Any:
@@ -89,6 +112,20 @@ class DeviceState:
                 self.extras[name] = factory()
             value: T = self.extras[name]
             return value
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run ``work`` on the running event loop until it ends or the camera goes down."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def cancel_tasks(self) -> None:
+        """Cancel every background task (the camera goes down) and wait for them to finish."""
+        tasks = [task for task in self.tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # ---- request log ---------------------------------------------------------------------------------------
     def calls(self) -> list[tuple[str, str]]:
@@ -112,7 +149,27 @@ class DeviceState:
         self.auth.expire_all()
 
     def reboot(self, seconds: float | None = None) -> None:
-        """Go down (connection refused) for ``seconds``, then come back with every session invalidated."""
-        self.auth.revoke_all()
+        """Go down (connection refused) for ``seconds``, then come back with every session invalidated.
+
+        Without a fleet (an app used in-process) the camera never goes down: it "boots" at once."""
+        with self.lock:
+            self.faults.cpu_high = False
+            for area in list(self.extras.values()):
+                hook = getattr(area, "on_reboot", None)
+                if callable(hook):
+                    hook()
         if self.reboot_hook is not None:
             self.reboot_hook(self.settings.reboot_s if seconds is None else seconds)
+        else:
+            self.booted()
+
+    def booted(self) -> None:
+        """The camera comes back from a reboot: every session invalidated, a new boot time, then each area's boot
+        action (a config import or a firmware install takes effect, ...). The fleet calls it right before the
+        camera answers again."""
+        with self.lock:
+            self.auth.revoke_all()
+            self.boots += 1
+            self.boot_time = time.time()
+            for action in self.boot_actions:
+                action(self)

@@ -21,7 +21,7 @@ EXPECTED = {
     "Adjustment", "AreaSpec", "AuthError", "Backlight", "BatteryInfo", "CGI_PREFIX", "CONFIG_AREAS", "ConfigAPI",
     "ConfigArea", "DEFAULT_USERNAME", "DeviceApiError", "DeviceResponse", "DeviceStatus", "DeviceTimeout",
     "DeviceUnreachable", "DeviceWebSocket", "DiscoveryError", "DownloadResult", "Enhancement", "Exposure",
-    "FieldChange", "Fix", "GROUPS", "HostAddress", "ImageAPI", "InferenceAPI", "KeyProbe", "LockedOut",
+    "FieldChange", "Fix", "GROUPS", "HostAddress", "ImageAPI", "ImageValues", "InferenceAPI", "KeyProbe", "LockedOut",
     "LoginResult", "ModelsAPI", "MustChangePassword", "NightToDay", "NotAReCamera", "NotSupported", "ProbeAnswer",
     "Problem", "ReCameraClient", "ReCameraError", "RecordingAPI", "RecordingEntry", "RecordingList",
     "RecordingStatus", "ResetResult", "RuleInfo", "SCENES", "SECRET_MASK", "Slot", "StorageAPI", "StorageAction",

@@ -11,7 +11,7 @@ from recamera_mcp.client import ConfigArea, ValidationError
 from recamera_mcp.client._validators import problems_of
 
 FULL = [[0, 0], [1, 0], [1, 1], [0, 1]]
-RULE = {"sID": "r1", "iDebounceTimes": 3, "lConfidenceFilter": [0.5, 1.0], "lClassFilter": [0]}
+RULE = {"sID": "r1", "iDebounceTimes": 3, "lConfidenceFilter": [0.5, 1.0], "lClassFilter": ["person"]}
 
 
 def writes(device: Any) -> list[tuple[str, str]]:
@@ -95,8 +95,7 @@ async def test_detection_model_needs_a_region_and_defaults_to_the_full_frame(cam
 
 async def test_classification_model_needs_empty_regions(camera, make_client):
     client = make_client(camera)
-    await client.send_json("POST", "/model/inference", {"iEnable": 0, "sModel": "mobilenet_cls.rknn", "iFPS": 30},
-                           params={"id": "0"})  # fmt: skip
+    await client.config.update(ConfigArea.INFERENCE, {"iEnable": 0, "sModel": "mobilenet_cls.rknn"})
     rule = {**RULE, "lRegionFilter": [{"lPolygon": FULL}]}
     with pytest.raises(ValidationError) as caught:
         await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [rule]})
@@ -106,6 +105,38 @@ async def test_classification_model_needs_empty_regions(camera, make_client):
     assert result.written
     stored = await client.config.get(ConfigArea.RECORD_TRIGGERS)
     assert stored["lInferenceSet"][0]["lRegionFilter"] == []
+
+
+@pytest.mark.parametrize("firmware", ["legacy", "2026"])
+async def test_class_filters_speak_the_cameras_firmware(make_camera, make_client, firmware):
+    """Class ids on legacy firmware, label names on 2026 firmware, and only labels of the inference model."""
+    camera = make_camera(firmware=firmware)
+    client = make_client(camera)
+    right, wrong = ([0], ["person"]) if firmware == "legacy" else (["person"], [0])
+    with pytest.raises(ValidationError) as caught:
+        await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{**RULE, "lClassFilter": wrong}]})
+    assert "this firmware" in str(caught.value) and caught.value.field == "lInferenceSet[0].lClassFilter"
+    unknown = [999] if firmware == "legacy" else ["unicorn"]
+    with pytest.raises(ValidationError, match="not among the inference model's labels"):
+        await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{**RULE, "lClassFilter": unknown}]})
+    assert writes(camera) == []
+    done = await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{**RULE, "lClassFilter": right}]})
+    assert (
+        done.written
+        and (await client.config.get(ConfigArea.RECORD_TRIGGERS))["lInferenceSet"][0]["lClassFilter"] == right
+    )
+
+
+@pytest.mark.parametrize("firmware", ["legacy", "2026"])
+async def test_inference_model_switch_uses_each_firmwares_id(make_camera, make_client, firmware):
+    camera = make_camera(firmware=firmware)
+    client = make_client(camera)
+    await client.config.update(ConfigArea.INFERENCE, {"sModel": "mobilenet_cls.rknn"})
+    assert (await client.inference.state())["sModel"] == "mobilenet_cls.rknn"
+    post = next(e for e in camera.camera.log if e.method == "POST" and e.path == "/model/inference")
+    index = [m["model"] for m in await client.models.list()].index("mobilenet_cls.rknn")
+    assert index > 0, "the test needs a model that is not the first"
+    assert post.query == f"id={0 if firmware == 'legacy' else index}"
 
 
 def test_defaults_pass_every_record_rule():

@@ -135,6 +135,7 @@ def _https_redirecting(app):
 
 async def test_follows_the_device_to_https():
     state = DeviceState(settings=SimSettings(password=PASSWORD))
+    state.configs["/system/secure"]["sEnable"] = True  # HTTPS on: the device serves https requests
     transport = httpx.ASGITransport(_https_redirecting(create_app(state)))
     async with ReCameraClient("127.0.0.1", password=PASSWORD, transport=transport) as cam:
         assert (await cam.get_json("/system/device-info"))["sSerialNumber"]

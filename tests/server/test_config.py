@@ -5,7 +5,8 @@ from __future__ import annotations
 from tests.server.helpers import call_ok
 
 
-async def test_update_config_reports_the_devices_side_effects(connect, camera):
+async def test_update_config_reports_the_devices_side_effects(connect, make_camera):
+    camera = make_camera(inference_start_s=0)  # inference runs at once (no "starting" phase)
     async with connect() as mcp:
         before = await call_ok(mcp, "get_config", host=camera.address, area="inference")
         assert before["config"]["iEnable"] == 0 and before["config"]["sStatus"] == "stopped"

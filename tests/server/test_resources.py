@@ -17,6 +17,10 @@ TEMPLATES = {
     "recamera://reference/{section}",
     "recamera://reference/{section}/{endpoint}",
     "recamera://device/{host}/status",
+    "recamera://device/{host}/config/{area}",
+    "recamera://device/{host}/recordings/{+path}",
+    "recamera://device/{host}/image/{group}{?field}",
+    "recamera://device/{host}/models/{model}",
 }
 
 

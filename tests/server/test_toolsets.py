@@ -1,4 +1,6 @@
-"""--read-only hides every tool that writes and --toolsets trims the list: via create_server and via the stdio CLI."""
+"""--read-only hides every tool that writes and --toolsets picks the list: via create_server and via the stdio CLI;
+the default serve loads the other toolsets on request (toolsets tool, tools/list_changed), with tools the registry
+holds at that moment."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 
+from recamera_mcp.server.cli import parse_toolsets
 from recamera_mcp.server.tools import TOOLS, TOOLSETS
+from recamera_mcp.server.tools.registry import DEFAULT_TOOLSETS
 from recamera_mcp.simulator.testing import PASSWORD
 from tests.server.conftest import make_options
 from tests.server.helpers import call_ok
@@ -89,14 +93,24 @@ def stdio(tmp_path: Path, *flags: str) -> StdioServerParameters:
 
 async def test_cli_read_only_and_toolsets_over_stdio(tmp_path, camera):
     async with Client(stdio(tmp_path)) as mcp:
+        default = await listed(mcp)
+    assert set(default) == {n for n, t in TOOLS.items() if t.toolset in DEFAULT_TOOLSETS} | {"toolsets"}
+    async with Client(stdio(tmp_path, "--toolsets", "core")) as mcp:
+        core = await listed(mcp)
+        await call_ok(mcp, "toolsets", action="enable", name="image")
+        loaded = await listed(mcp)
+    assert set(core) == {n for n, t in TOOLS.items() if t.toolset == "core"} | {"toolsets"}
+    assert set(loaded) == set(core) | {n for n, t in TOOLS.items() if t.toolset == "image"}
+    async with Client(stdio(tmp_path, "--toolsets", "all")) as mcp:
         full = await listed(mcp)
-    async with Client(stdio(tmp_path, "--read-only")) as mcp:
+    async with Client(stdio(tmp_path, "--read-only", "--toolsets", "all")) as mcp:
         shown = await listed(mcp)
         status = await call_ok(mcp, "get_device_status", host=camera.address)
         assert status["serial"] == camera.camera.settings.serial
+    assert set(full) == set(TOOLS)
     camera_writers = {name for name, t in TOOLS.items() if t.writes}
     assert writers(full) and set(shown) == set(full) - camera_writers and not writers(shown)
-    async with Client(stdio(tmp_path, "--toolsets", "image,cloud")) as mcp:
+    async with Client(stdio(tmp_path, "--toolsets", "image,cloud", "--no-dynamic-toolsets")) as mcp:
         trimmed = await listed(mcp)
     assert set(trimmed) == {n for n, t in TOOLS.items() if t.toolset in ("image", "cloud")}
     assert "login" not in trimmed
@@ -116,12 +130,27 @@ def test_cli_refuses_an_unknown_toolset(tmp_path):
     assert "bogus" in proc.stderr and "core, image, recording, ai, system, cloud" in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("default", frozenset(DEFAULT_TOOLSETS)),
+        ("", frozenset(DEFAULT_TOOLSETS)),
+        ("all", None),
+        ("core,image", frozenset({"core", "image"})),
+        ("image", frozenset({"image"})),
+        ("default, AI", frozenset(DEFAULT_TOOLSETS) | {"ai"}),
+    ],
+)
+def test_toolsets_option(text, expected):
+    assert parse_toolsets(text) == expected
+
+
 async def test_no_output_schemas_keeps_results_as_json_text(connect, camera):
     import json
 
     async with connect(make_options(output_schemas=False)) as mcp:
         tools = (await mcp.list_tools()).tools
-        assert tools and all(t.output_schema is None for t in tools)
+        assert tools and all(t.output_schema is None and not t.icons for t in tools)
         result = await mcp.call_tool("get_device_status", {"host": camera.address})
         assert not result.is_error and result.structured_content is None
         text = " ".join(getattr(c, "text", "") for c in result.content)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 import pytest
 
 from recamera_mcp.simulator import cli as sim_cli
@@ -75,3 +76,18 @@ def test_factory_answers_iauth_2_with_the_printed_password(capsys: pytest.Captur
         assert found, out
         body, token = raw_login(camera_url(out), found[1])
         assert body["iAuth"] == 2 and token
+
+
+@pytest.mark.parametrize(("argv", "version"), [((), "V1.1.3"), (("--firmware", "legacy"), "V1.0.10")])
+def test_firmware_generation_is_chosen_on_the_command_line(capsys: pytest.CaptureFixture[str], argv, version) -> None:
+    with running(capsys, "--password", "Given#Pass2026", *argv) as out:
+        url = camera_url(out)
+        assert f"firmware={argv[1] if argv else '2026'}" in out
+        _, token = raw_login(url, "Given#Pass2026")
+        info = httpx.get(url + "/cgi-bin/entry.cgi/system/device-info", cookies={"token": token}).json()
+        assert info["sFirmwareVersion"] == version
+
+
+def test_an_unknown_firmware_is_refused() -> None:
+    with pytest.raises(SystemExit):
+        sim_args("--firmware", "2025")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import httpx
@@ -123,3 +124,93 @@ def test_garbage_and_forced_failures_end_failed(sim_cloud):
         assert status["status"] == "failed" and "error" in status
         assert wait_status(http, fine, "done")[-1] == "done"
         assert http.get("/v1/api/get_model", params={"user_id": USER, "model_id": forced}).status_code == 409
+
+
+# ---- faults ------------------------------------------------------------------------------------------------------
+def faults(sim_cloud, **body) -> httpx.Response:
+    return httpx.post(sim_cloud.url + "/__sim__/faults", json=body)
+
+
+def converted(http: httpx.Client) -> str:
+    model_id = create(http).json()["data"]["model_id"]
+    assert wait_status(http, model_id, "done")[-1] == "done"
+    return model_id
+
+
+def test_fault_control_is_type_checked_and_not_logged(sim_cloud):
+    for body in ({"error_status": 404}, {"latency_s": -1}, {"fail_next": 1.5}, {"token_rejected": 1}, {"nope": 1}):
+        answer = faults(sim_cloud, **{"md5_mismatch_next": 3, **body})
+        assert answer.status_code == 400 and answer.json()["code"] == 400 and answer.json()["data"] is None, body
+    assert httpx.get(sim_cloud.url + "/__sim__/faults").json()["md5_mismatch_next"] == 0, "a refused body sets nothing"
+    assert "md5_mismatch_next" in faults(sim_cloud, nope=1).json()["msg"]
+    assert faults(sim_cloud, fail_next=0).json()["code"] == 0
+    assert sim_cloud.cloud.calls == [], "the control surface is not part of the cloud"
+
+
+def test_a_forced_failure_carries_its_reason(sim_cloud):
+    assert faults(sim_cloud, fail_next=1, fail_reason="quantisation failed: out of memory").json()["code"] == 0
+    with httpx.Client(base_url=sim_cloud.url) as http:
+        model_id = create(http).json()["data"]["model_id"]
+        assert wait_status(http, model_id, "failed")[-1] == "failed"
+        status = http.get("/v1/api/train_status", params={"user_id": USER, "model_id": model_id}).json()["data"]
+        assert status["error"] == "quantisation failed: out of memory"
+        records = http.get("/v1/api/get_training_records", params={"user_id": USER, **KINDS}).json()["data"]
+        assert records["list"][0]["error"] == status["error"]
+        download = http.get("/v1/api/get_model", params={"user_id": USER, "model_id": model_id})
+        assert download.status_code == 409 and "failed" in download.json()["msg"]
+
+
+def test_server_errors_on_the_next_requests_then_recovery(sim_cloud):
+    sim_cloud.cloud.error_next, sim_cloud.cloud.error_status = 2, 502
+    with httpx.Client(base_url=sim_cloud.url) as http:
+        for _ in range(2):
+            bad = http.post("/api/v1/user/login_token", headers={"Authorization": TOKEN})
+            assert bad.status_code == 502 and bad.json() == {"code": 502, "msg": "Bad Gateway", "data": None}
+        assert http.post("/api/v1/user/login_token", headers={"Authorization": TOKEN}).status_code == 200
+    assert [status for _, _, status in sim_cloud.cloud.calls] == [502, 502, 200]
+
+
+def test_a_rejected_token_is_401_everywhere_it_is_sent(sim_cloud):
+    with httpx.Client(base_url=sim_cloud.url) as http:
+        model_id = create(http).json()["data"]["model_id"]
+        faults(sim_cloud, token_rejected=True)
+        login = http.post("/api/v1/user/login_token", headers={"Authorization": TOKEN})
+        assert login.status_code == 401 and login.json() == {
+            "code": 401,
+            "msg": "invalid or expired token",
+            "data": None,
+        }
+        params = {"user_id": USER, "model_id": model_id}
+        with_token = http.get("/v1/api/train_status", params=params, headers={"Authorization": TOKEN})
+        assert with_token.status_code == 401
+        assert http.get("/v1/api/train_status", params=params).status_code == 200, "user_id alone still works"
+        faults(sim_cloud, token_rejected=False)
+        assert http.get("/v1/api/train_status", params=params, headers={"Authorization": TOKEN}).status_code == 200
+        wrong = http.get("/v1/api/train_status", params=params, headers={"Authorization": "forged"})
+        assert wrong.status_code == 401
+
+
+def test_latency_makes_a_short_client_timeout_fire(sim_cloud):
+    faults(sim_cloud, latency_s=1.0)
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(sim_cloud.url + "/api/v1/user/login_token", headers={"Authorization": TOKEN}, timeout=0.2)
+    started = time.monotonic()
+    answer = httpx.post(sim_cloud.url + "/api/v1/user/login_token", headers={"Authorization": TOKEN}, timeout=10)
+    assert answer.status_code == 200 and time.monotonic() - started >= 1.0
+    faults(sim_cloud, latency_s=0)
+
+
+def test_md5_header_and_field_match_unless_the_fault_spoils_them(sim_cloud):
+    with httpx.Client(base_url=sim_cloud.url, timeout=10) as http:
+        params = {"user_id": USER, "model_id": converted(http)}
+        good = http.get("/v1/api/get_model", params=params)
+        assert good.headers["x-model-md5"] == hashlib.md5(good.content).hexdigest()
+        assert http.get("/v2/api/get_model", params=params).json()["data"]["md5"] == good.headers["x-model-md5"]
+        faults(sim_cloud, md5_mismatch_next=2)
+        spoiled = http.get("/v1/api/get_model", params=params)
+        assert (
+            spoiled.content == good.content
+            and spoiled.headers["x-model-md5"] != hashlib.md5(spoiled.content).hexdigest()
+        )
+        assert http.get("/v2/api/get_model", params=params).json()["data"]["md5"] != good.headers["x-model-md5"]
+        assert http.get("/v1/api/get_model", params=params).headers["x-model-md5"] == good.headers["x-model-md5"]

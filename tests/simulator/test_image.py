@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 
 from recamera_mcp.simulator.routes.image import isp_state
 from recamera_mcp.simulator.schemas.image import default_image
 from recamera_mcp.simulator.testing import raw_session
-from tests.simulator.helpers import rejected
+from tests.simulator.helpers import reboot, rejected
 
 OK = {"code": 0, "message": "success"}
 
@@ -160,3 +161,57 @@ def test_reset_restores_factory_values_and_leaves_edit_mode(camera):
         assert http.post("/image/0").json() == OK
         assert http.get("/image/0").json() == default_image()
         rejected(http.put("/image/0/1/exposure", json={}), "Not in edit mode")
+
+
+@pytest.mark.parametrize(
+    ("firmware", "order", "after_reboot"),
+    [
+        ("legacy", "save_then_commit", 70),
+        ("legacy", "commit_then_save", 70),
+        ("2026", "save_then_commit", 70),
+        ("2026", "commit_then_save", 50),
+    ],
+)
+def test_what_a_reboot_keeps_depends_on_the_save_order(make_camera, firmware, order, after_reboot):
+    cam = make_camera(firmware=firmware)
+    with raw_session(cam.url) as http:
+        assert http.put("/image/0/scene", json={"iProfile": 0}).json() == OK
+        assert http.put("/image/0/0/adjustment", json={"iBrightness": 70}).json() == OK
+        for step in order.split("_then_"):
+            if step == "commit":
+                assert http.put("/image/0/scene", json={"iProfile": -1}).json() == OK
+            else:
+                saved = http.post("/image/0/scene-save")
+                if firmware == "legacy":
+                    assert saved.status_code == 404 and saved.json() == {"code": 404, "message": "API Not Found"}
+                else:
+                    assert saved.json() == OK, "2026 answers success, in edit mode or not"
+        assert _brightness(http, 0) == 70, "committed: the value is live"
+    reboot(cam.url)
+    with raw_session(cam.url) as http:
+        assert _brightness(http, 0) == after_reboot
+        rejected(http.put("/image/0/0/adjustment", json={"iBrightness": 1}), "Not in edit mode")
+
+
+def test_2026_scene_save_persists_the_profile_as_it_was_then(make_camera):
+    cam = make_camera()
+    with raw_session(cam.url) as http:
+        http.put("/image/0/scene", json={"iProfile": 2})
+        http.put("/image/0/2/adjustment", json={"iBrightness": 80})
+        assert http.post("/image/0/scene-save").json() == OK
+        http.put("/image/0/2/adjustment", json={"iBrightness": 20})
+        http.put("/image/0/scene", json={"iProfile": -1})
+        assert _brightness(http, 2) == 20
+        assert http.put("/image/0/video-adjustment", json={"iImageRotation": 90}).json() == OK
+        http.put("/image/0/scene", json={"iProfile": 1})
+        http.put("/image/0/1/adjustment", json={"iBrightness": 10})  # edit mode is on at the reboot: lost
+    reboot(cam.url)
+    with raw_session(cam.url) as http:
+        image = http.get("/image/0").json()
+        assert image["profile"][2]["imageAdjustment"]["iBrightness"] == 80, "the value at scene-save"
+        assert image["profile"][1] == default_image()["profile"][1]
+        assert image["videoAdjustment"]["iImageRotation"] == 90, "video-adjustment is saved at once"
+        assert http.post("/image/0").json() == OK
+    reboot(cam.url)
+    with raw_session(cam.url) as http:
+        assert http.get("/image/0").json() == default_image(), "a reset is persisted too"

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from recamera_mcp.simulator.testing import raw_session
+from tests.simulator.helpers import wait_for
 
 DETECTION = "yolo11n_detection.rknn"
 
@@ -137,7 +138,13 @@ def test_model_info_rules_and_delete(http):
     assert http.delete("/model/delete", params={"File-name": "cls.rknn"}).json()["message"] == "Model not found"
 
 
-def test_inference_rules_and_partial_write(http):
+def test_inference_rules_and_partial_write_legacy(make_camera):
+    """The legacy firmware: one inference, ``id=0`` only; an instant start (``inference_start_s=0``)."""
+    with raw_session(make_camera(firmware="legacy", inference_start_s=0).url) as http:
+        _legacy_inference_rules(http)
+
+
+def _legacy_inference_rules(http):
     assert http.get("/model/inference", params={"id": 0}).json() == {
         "iEnable": 0,
         "sStatus": "stopped",
@@ -149,7 +156,9 @@ def test_inference_rules_and_partial_write(http):
     assert post({"iEnable": 1, "sModel": "ghost.rknn"})["message"] == "Invalid model name"
     assert post({"iEnable": 1, "iFPS": -1})["message"] == "iFPS must be non-negative"
     assert post({"iEnable": 1, "bogus": 1})["message"].startswith("Invalid inference payload")
-    assert http.post("/model/inference", params={"id": 1}, json={"iEnable": 0}).json()["code"] == 40022
+    refused = http.post("/model/inference", params={"id": 1}, json={"iEnable": 0}).json()
+    assert refused == {"code": 40022, "message": "Invalid parameter value: id (only inference 0 exists)"}
+    assert http.get("/model/inference", params={"id": 1}).json()["code"] == 40022
 
     blob = b"no-info"
     upload_id = begin(http, len(blob))
@@ -188,3 +197,55 @@ def test_notify_rules_and_partial_write(http):
     stored = http.get("/notify/cfg").json()
     assert stored["dMqtt"]["sURL"] == "mqtt://broker" and stored["dMqtt"]["iPort"] == 1883
     assert stored["dMqtt"]["sClientId"] == "recamera_1126b", "omitted fields inside dMqtt revert to defaults"
+
+
+def _upload_bare(http, name="bare.rknn"):
+    blob = b"no-info"
+    upload_id = begin(http, len(blob))
+    chunk(http, upload_id, blob, 0, len(blob) - 1)
+    assert finish(http, upload_id, blob, name=name).json()["code"] == 0
+
+
+def test_inference_id_is_the_model_index_on_2026(make_camera):
+    with raw_session(make_camera(inference_start_s=0).url) as http:
+        listed = [entry["model"] for entry in http.get("/model/list").json()]
+        assert listed[:2] == [DETECTION, "mobilenet_cls.rknn"]
+        _upload_bare(http)
+        assert [entry["model"] for entry in http.get("/model/list").json()] == [*listed, "bare.rknn"]
+        for index in range(3):
+            assert http.get("/model/inference", params={"id": index}).json()["sModel"] == DETECTION
+        for bad in ("3", "-1", "x"):
+            answer = http.get("/model/inference", params={"id": bad}).json()
+            assert answer["code"] == 40022 and "Invalid parameter value: id" in answer["message"], bad
+        post = lambda index, body: http.post("/model/inference", params={"id": index}, json=body).json()  # noqa: E731
+        wrong = post(0, {"iEnable": 1, "sModel": "mobilenet_cls.rknn"})
+        assert wrong == {"code": 40022, "message": "id 0 does not match sModel mobilenet_cls.rknn (index 1)"}
+        assert post(1, {"iEnable": 0})["message"] == f"id 1 does not match sModel {DETECTION} (index 0)"
+        assert post(2, {"iEnable": 1, "sModel": "bare.rknn"})["message"] == "Model info not found"
+        assert post(9, {"iEnable": 1, "sModel": "ghost.rknn"})["code"] == 40022
+        assert post(1, {"iEnable": 1, "sModel": "mobilenet_cls.rknn", "iFPS": 10}) == {"code": 0, "message": "success"}
+        state = http.get("/model/inference", params={"id": 1}).json()
+        assert (state["sModel"], state["sStatus"], state["iFPS"]) == ("mobilenet_cls.rknn", "running", 10)
+        assert http.get("/model/inference").json() == state, "an absent id is 0: the same one inference"
+        assert http.delete("/model/delete", params={"File-name": DETECTION}).json()["code"] == 0
+        moved = post(0, {"iEnable": 1, "sModel": "mobilenet_cls.rknn"})
+        assert moved["code"] == 0, "deleting a model moves the ones after it up"
+
+
+@pytest.mark.parametrize("firmware", ["legacy", "2026"])
+def test_inference_starts_and_stops_over_time(make_camera, firmware):
+    cam = make_camera(firmware=firmware, inference_start_s=2.0)  # the reads inside a phase must fall inside it
+    with raw_session(cam.url) as http:
+        status = lambda: http.get("/model/inference", params={"id": 0}).json()  # noqa: E731
+        assert http.post("/model/inference", params={"id": 0}, json={"iEnable": 1}).json()["code"] == 0
+        first = status()
+        assert (first["sStatus"], first["iEnable"], first["iActualFPS"]) == ("starting", 1, 0)
+        wait_for(lambda: status()["sStatus"] == "running", what="running")
+        assert 0 < status()["iActualFPS"] <= 30
+        assert http.post("/model/inference", params={"id": 0}, json={"iEnable": 0}).json()["code"] == 0
+        assert (status()["sStatus"], status()["iActualFPS"]) == ("stopping", 0)
+        wait_for(lambda: status()["sStatus"] == "stopped", what="stopped")
+        assert http.post("/model/inference", params={"id": 0}, json={"iEnable": 0}).json()["code"] == 0
+        assert status()["sStatus"] == "stopped", "stopping a stopped inference changes nothing"
+        assert http.post("/model/inference-restart").json()["code"] == 0
+        assert status()["sStatus"] == "stopped", "a restart does not start a disabled inference"

@@ -9,15 +9,24 @@ import pytest
 
 from recamera_mcp.simulator.routes.ai_state import ai_state
 from recamera_mcp.simulator.routes.storage_state import SlotState, storage_area
-from recamera_mcp.simulator.schemas.recording import SD_DEV_PATH
+from recamera_mcp.simulator.schemas.recording import (
+    SD_DEV_PATH,
+    SED_DEFAULTS,
+    SOUND_CLASSES,
+    TRIGGERS,
+    TRIGGERS_LEGACY,
+)
 from recamera_mcp.simulator.testing import raw_session
+from tests.simulator.helpers import FIRMWARES
 
 RULE = "/record/rule/record-rule-config"
 FULL = [[0, 0], [1, 0], [1, 1], [0, 1]]
 
 
-def _rule(**extra):
-    return {"sID": "r1", "iDebounceTimes": 2, "lConfidenceFilter": [0.4, 1.0], "lClassFilter": [0], **extra}
+def _rule(firmware: str = "2026", **extra):
+    """An inference rule in the firmware's dialect: class ids (legacy) or label names (2026)."""
+    classes = [0] if firmware == "legacy" else ["person"]
+    return {"sID": "r1", "iDebounceTimes": 2, "lConfidenceFilter": [0.4, 1.0], "lClassFilter": classes, **extra}
 
 
 def test_rule_config_partial_write_resets_omitted_fields(camera):
@@ -57,9 +66,11 @@ def test_schedule_windows(camera, window, ok):
             assert answer.json()["code"] == 30022
 
 
-def test_trigger_validation(camera):
-    with raw_session(camera.url) as http:
-        for selected in ("INFERENCE_SET", "TIMER", "GPIO", "TTY", "HTTP", "ALWAYS_ON"):
+@pytest.mark.parametrize("firmware", FIRMWARES)
+def test_trigger_validation(make_camera, firmware):
+    with raw_session(make_camera(firmware=firmware).url) as http:
+        triggers = TRIGGERS_LEGACY if firmware == "legacy" else TRIGGERS
+        for selected in triggers:
             assert http.post(RULE, json={"sCurrentSelected": selected}).json()["code"] == 0, selected
         bad_bodies = [
             {"sCurrentSelected": "MOTION"},
@@ -70,32 +81,49 @@ def test_trigger_validation(camera):
             {"dGPIO": {"sState": "UP"}},
             {"dGPIO": {"sSignal": "EDGE"}},
             {"dTTY": {"sName": ""}},
-            {"lInferenceSet": [_rule(lConfidenceFilter=[0.9, 0.2])]},
-            {"lInferenceSet": [_rule(lConfidenceFilter=[0.2, 1.5])]},
-            {"lInferenceSet": [_rule(lClassFilter=[-1])]},
-            {"lInferenceSet": [_rule(lClassFilter=[True])]},
-            {"lInferenceSet": [_rule(lRegionFilter=[{"lPolygon": [[0, 0], [1, 1]]}])]},
-            {"lInferenceSet": [_rule(lRegionFilter=[{"lPolygon": [[0, 0], [2, 0], [1, 1]]}])]},
-            {"lInferenceSet": [_rule(), _rule()]},
-            {"lInferenceSet": [_rule(sUnknown=1)]},
+            {"lInferenceSet": [_rule(firmware, lConfidenceFilter=[0.9, 0.2])]},
+            {"lInferenceSet": [_rule(firmware, lConfidenceFilter=[0.2, 1.5])]},
+            {"lInferenceSet": [_rule(firmware, lClassFilter=[-1])]},
+            {"lInferenceSet": [_rule(firmware, lClassFilter=[True])]},
+            {"lInferenceSet": [_rule(firmware, lRegionFilter=[{"lPolygon": [[0, 0], [1, 1]]}])]},
+            {"lInferenceSet": [_rule(firmware, lRegionFilter=[{"lPolygon": [[0, 0], [2, 0], [1, 1]]}])]},
+            {"lInferenceSet": [_rule(firmware), _rule(firmware)]},
+            {"lInferenceSet": [_rule(firmware, sUnknown=1)]},
+            {"lInferenceSet": [_rule(firmware, lClassFilter=["person", 2])]},
         ]
+        if firmware == "legacy":
+            bad_bodies += [
+                {"sCurrentSelected": "ALWAYS_ON"},
+                {"sCurrentSelected": "SED"},
+                {"lInferenceSet": [_rule(firmware, lClassFilter=["person"])]},
+                {"dSED": SED_DEFAULTS},
+            ]
+        else:
+            bad_bodies += [{"lInferenceSet": [_rule(firmware, lClassFilter=[0])]}]
         for body in bad_bodies:
             assert http.post(RULE, json=body).json()["code"] == 30022, body
         triangle = [{"lPolygon": [[0.1, 0.1], [0.9, 0.1], [0.5, 0.9]]}]
+        classes = [0, 2] if firmware == "legacy" else ["person", "car"]
         good = {
             "sCurrentSelected": "INFERENCE_SET",
-            "lInferenceSet": [_rule(lClassFilter=["person", 2], lRegionFilter=triangle)],
+            "lInferenceSet": [_rule(firmware, lClassFilter=classes, lRegionFilter=triangle)],
         }
         assert http.post(RULE, json=good).json()["code"] == 0
         stored = http.get(RULE).json()
-        assert stored["lInferenceSet"][0]["lClassFilter"] == ["person", 2]
+        assert stored["lInferenceSet"][0]["lClassFilter"] == classes
         assert stored["dTimer"] == {"iIntervalSeconds": 60}, "omitted objects revert to defaults"
+        assert ("dSED" in stored) is (firmware == "2026")
+        message = http.post(RULE, json={"lInferenceSet": [_rule(firmware, lClassFilter=["person"])]}).json()
+        if firmware == "legacy":
+            assert "class ids" in message["message"], message
 
 
-def test_region_rule_follows_model_category(camera):
+@pytest.mark.parametrize("firmware", FIRMWARES)
+def test_region_rule_follows_model_category(make_camera, firmware):
+    camera = make_camera(firmware=firmware)
     with raw_session(camera.url) as http:
-        none = {"lInferenceSet": [_rule(lRegionFilter=[])]}
-        default = {"lInferenceSet": [_rule()]}
+        none = {"lInferenceSet": [_rule(firmware, lRegionFilter=[])]}
+        default = {"lInferenceSet": [_rule(firmware)]}
         detection_error = http.post(RULE, json=none).json()
         assert detection_error["code"] == 30022 and "at least one polygon" in detection_error["message"]
         assert http.post(RULE, json=default).json()["code"] == 0
@@ -108,13 +136,16 @@ def test_region_rule_follows_model_category(camera):
         assert http.get(RULE).json()["lInferenceSet"][0]["lRegionFilter"] == []
 
 
-def test_rule_info_shape(camera):
-    with raw_session(camera.url) as http:
+@pytest.mark.parametrize("firmware", FIRMWARES)
+def test_rule_info_shape(make_camera, firmware):
+    with raw_session(make_camera(firmware=firmware).url) as http:
         info = http.get("/record/rule/info").json()
     assert set(info) == {
         "bReadyForNewEvent", "dLastRuleEvent", "dLastRuleEventOwner", "dAvailableGPIOs", "dAvailableTTYs",
-        "bMediaPaused", "bVideoClipLengthSeconds",
+        "bMediaPaused", "bVideoClipLengthSeconds", *(["lAvailableSEDClasses"] if firmware == "2026" else []),
     }  # fmt: skip
+    if firmware == "2026":
+        assert info["lAvailableSEDClasses"] == list(SOUND_CLASSES)
     assert info["bVideoClipLengthSeconds"] == 60 and info["bReadyForNewEvent"] is True
     assert set(info["dAvailableGPIOs"]["GPIO_01"]) == {"iNum", "sState", "lCapabilities", "sLevel"}
     assert info["dLastRuleEvent"]["sStatus"] == "UNKNOWN"

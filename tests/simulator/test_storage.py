@@ -13,14 +13,15 @@ from http.client import HTTPConnection
 import cv2
 import httpx
 import numpy as np
+import pytest
 
 from recamera_mcp.simulator.routes.storage_state import SlotState, storage_area
 from recamera_mcp.simulator.samples import thumb_path
 from recamera_mcp.simulator.schemas.recording import EMMC_DEV_PATH, EMMC_UUID, SD_DEV_PATH, SD_UUID
 from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.testing import PASSWORD, raw_login, raw_session
+from tests.simulator.helpers import CONTROL, FIRMWARES, long_action, run_long_action
 
-CONTROL = "/record/storage/control"
 RFC1123 = re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT")
 SLOT_FIELDS = {
     "sDevPath", "sMountPath", "bRemovable", "bInternal", "sLabel", "sUUID", "sType", "bSelected", "bEnabled",
@@ -236,11 +237,15 @@ def test_relay_timeout_setting_expires_in_real_time(make_camera):
         assert raw.get(f"/storage/relay/{uuid}/").json()["code"] == 404
 
 
-def test_actions_need_a_configured_slot(camera):
+@pytest.mark.parametrize("firmware", FIRMWARES)
+def test_actions_need_a_configured_slot(make_camera, firmware):
+    camera = make_camera(firmware=firmware)
     with raw_session(camera.url) as http:
-        for action in ({"sAction": "RELAY"}, {"sAction": "CONFIG", "dSlotConfig": {}}, {"sAction": "FREE_UP"}):
+        for action in ({"sAction": "RELAY"}, {"sAction": "CONFIG", "dSlotConfig": {}}):
             answer = http.post(CONTROL, json={**action, "sSlotDevPath": EMMC_DEV_PATH}).json()
             assert answer["code"] == 30001 and "CONFIGURED" in answer["message"], action
+        answer = long_action(http, firmware, {"sAction": "FREE_UP", "sSlotDevPath": EMMC_DEV_PATH})
+        assert answer["code"] == 30001 and "CONFIGURED" in answer["message"], "checked when submitted"
         remove = {"sAction": "REMOVE_FILES_OR_DIRECTORIES", "lFilesOrDirectoriesToRemove": ["x"]}
         assert http.post(CONTROL, json={**remove, "sSlotDevPath": EMMC_DEV_PATH}).json()["code"] == 30001
         storage_area(camera.camera).set_slot(SD_DEV_PATH, state=SlotState.MOUNTED)
@@ -254,7 +259,9 @@ def test_actions_need_a_configured_slot(camera):
             assert http.post(CONTROL, json=bad).json()["code"] == 30022, bad
 
 
-def test_eject_format_and_config(camera):
+@pytest.mark.parametrize("firmware", FIRMWARES)
+def test_eject_format_and_config(make_camera, firmware):
+    camera = make_camera(firmware=firmware, storage_task_s=0)
     area = storage_area(camera.camera)
     with raw_session(camera.url) as http, _raw(http, camera.url) as raw:
         eject_internal = http.post(CONTROL, json={"sAction": "EJECT", "sSlotDevPath": EMMC_DEV_PATH}).json()
@@ -267,9 +274,12 @@ def test_eject_format_and_config(camera):
             assert http.post(CONTROL, json={"sAction": "CONFIG", "dSlotConfig": bad}).json()["code"] == 30022, bad
 
         uuid = _relay(http)
-        assert http.post(CONTROL, json={"sAction": "FORMAT"}).json()["code"] == 0
+        assert run_long_action(http, firmware, {"sAction": "FORMAT"})["code"] == 0
         sd = _slots(http)[SD_DEV_PATH]
         assert sd["eState"] == 8 and sd["iQuotaUsedBytes"] == 0
+        if firmware == "2026":
+            assert raw.get(f"/storage/relay/{uuid}/").status_code == 404, "the slot was FORMATTING: relay dropped"
+            uuid = _relay(http)
         assert raw.get(f"/storage/relay/{uuid}/").json() == [], "a formatted card is empty"
         assert area.recordings(area.slots[SD_DEV_PATH]) == []
 
@@ -301,23 +311,26 @@ def test_remove_files_and_directories(camera):
         assert not (base / day).exists()
 
 
-def test_free_up_removes_the_oldest_until_the_quota_fits(camera):
+@pytest.mark.parametrize("firmware", FIRMWARES)
+def test_free_up_removes_the_oldest_until_the_quota_fits(make_camera, firmware):
+    camera = make_camera(firmware=firmware, storage_task_s=0)
     area = storage_area(camera.camera)
+    free_up = {"sAction": "FREE_UP"}
     with raw_session(camera.url) as http:
         before = _slots(http)[SD_DEV_PATH]["iQuotaUsedBytes"]
         old = area.add_recording(2 * 1024 * 1024, when=dt.datetime(2024, 1, 2, 3, 4, 5))
         samples_before = set(area.recordings(area.slots[SD_DEV_PATH])) - {old}
-        assert http.post(CONTROL, json={"sAction": "FREE_UP"}).json()["code"] == 0
+        assert run_long_action(http, firmware, free_up)["code"] == 0
         assert (area.data_dir() / old).exists(), "nothing to free: the card has room and no quota"
         limit = {"sAction": "CONFIG", "dSlotConfig": {"iQuotaLimitBytes": before, "bQuotaRotate": True}}
         assert http.post(CONTROL, json=limit).json()["code"] == 0
-        assert http.post(CONTROL, json={"sAction": "FREE_UP"}).json()["code"] == 0
+        assert run_long_action(http, firmware, free_up)["code"] == 0
         assert not (area.data_dir() / old).exists() and not (area.data_dir() / "2024-01-02").exists()
         assert set(area.recordings(area.slots[SD_DEV_PATH])) == samples_before
         area.set_slot(SD_DEV_PATH, size_bytes=before + before // 20, base_used_bytes=0)
         sd = _slots(http)[SD_DEV_PATH]
         assert sd["iStatsFreeBytes"] < sd["iQuotaMinimumRecommendBytes"], "a nearly full card"
-        assert http.post(CONTROL, json={"sAction": "FREE_UP"}).json()["code"] == 0
+        assert run_long_action(http, firmware, free_up)["code"] == 0
         sd = _slots(http)[SD_DEV_PATH]
         assert sd["iStatsFreeBytes"] >= sd["iQuotaMinimumRecommendBytes"]
         left = area.recordings(area.slots[SD_DEV_PATH])

@@ -12,6 +12,7 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from recamera_mcp.simulator import scene
 from recamera_mcp.simulator.fakeshell import PROMPT, FakeShell
 from recamera_mcp.simulator.routes.ai_state import ai_state
 from recamera_mcp.simulator.routes.streams import append_log
@@ -55,6 +56,21 @@ async def test_handshake_without_token_is_refused_with_401(camera, path):
     assert camera.camera.log[-1].call == ("WS", path) and camera.camera.log[-1].status == 401
 
 
+@pytest.mark.parametrize("path", ["/ws/inference/results", "/ws/system/logs", "/ws/system/terminal"])
+async def test_the_token_counts_only_in_the_cookie_never_in_the_query(camera, path):
+    token = cookie(camera)["Cookie"].removeprefix("token=")
+    with pytest.raises(websockets.InvalidStatus) as caught:
+        async with connect(ws_url(camera, path) + f"?token={token}"):
+            pass
+    assert caught.value.response.status_code == 401, "a valid token in ?token= answers 401, as on the device"
+    assert json.loads(caught.value.response.body)["message"] == "Unauthorized: No token provided"
+    async with connect(ws_url(camera, path), additional_headers={"Cookie": f"token={token}"}) as ws:
+        assert ws.response.status_code == 101
+    async with connect(ws_url(camera, path) + "?token=junk", additional_headers={"Cookie": f"token={token}"}) as ws:
+        assert ws.response.status_code == 101, "the query is ignored, the cookie decides"
+    assert [e.status for e in camera.camera.log if e.path == path] == [401, 101, 101]
+
+
 # ---- inference results ---------------------------------------------------------------------------------------
 async def test_inference_results_only_while_enabled_and_echo(make_camera):
     cam = make_camera(**FAST)
@@ -83,8 +99,24 @@ async def test_inference_results_only_while_enabled_and_echo(make_camera):
     assert person["class_name"] == "person" and person["class_id"] == 0 and 0 < person["score"] <= 1
     box = person["box"]
     assert set(box) == {"left", "top", "right", "bottom"}
-    assert 0 <= box["left"] < box["right"] <= 1920 and 0 <= box["top"] < box["bottom"] <= 1080
-    assert second["detection"]["entries"][0]["box"] != box, "the person moves"
+    assert 0 <= box["left"] < box["right"] <= 640 and 0 <= box["top"] < box["bottom"] <= 360
+    left, top, right, bottom = scene.person_box(second["timestamp_ms"] / 1000, cam.camera.index)
+    moved = {"left": left, "top": top, "right": right, "bottom": bottom}
+    assert second["detection"]["entries"][0]["box"] == moved, "the person walks by the scene's formula"
+
+
+async def test_detections_follow_the_documented_scene(make_camera):
+    cam = make_camera(**FAST)
+    enable_inference(cam, "yolo11n_detection.rknn")
+    async with connect(ws_url(cam, "/ws/inference/results"), additional_headers=cookie(cam)) as ws:
+        results = [await recv_json(ws) for _ in range(40)]
+    for result in results:
+        entries = {e["class_name"]: e for e in result["detection"]["entries"]}
+        left, top, right, bottom = scene.person_box(result["timestamp_ms"] / 1000, cam.camera.index)
+        assert entries["person"]["box"] == {"left": left, "top": top, "right": right, "bottom": bottom}
+        if "car" in entries:
+            assert entries["car"]["class_id"] == 2 and entries["car"]["score"] >= 0.4
+            assert tuple(entries["car"]["box"].values()) == scene.CAR_BOX
 
 
 async def test_classification_results_have_no_boxes(make_camera):

@@ -1,68 +1,19 @@
-"""The simulator's maintenance endpoints: reboot, factory reset, firmware upgrade, config export/import, Wi-Fi."""
+"""The simulator's maintenance endpoints: reboot, factory reset, config export/import, Wi-Fi."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import json
 import tarfile
 import time
-from collections.abc import Callable
 
 import httpx
 
+from recamera_mcp.simulator.schemas import ALL_SPECS
 from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.testing import CGI, PASSWORD, raw_login, raw_session
-
-FW = "/system/firmware-upgrade"
-REBOOT_S = 1.0
-"""Down time of a test reboot: long enough that polling sees the device down even on a loaded machine."""
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached before the deadline"
-        time.sleep(0.02)
-
-
-def is_up(url: str) -> bool:
-    try:
-        return httpx.get(url + CGI + "/system/key", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def wait_reboot(url: str) -> None:
-    """Poll until the device refused a connection once, then until it answers again."""
-    wait_for(lambda: not is_up(url))
-    wait_for(lambda: is_up(url))
-
-
-def upload(http: httpx.Client, path: str, blob: bytes, md5: str | None = None, **params: str) -> httpx.Response:
-    begin = http.post(path, params={"upload-type": "resumable"}, headers={"File-Size": str(len(blob))})
-    upload_id = begin.headers["File-Id"]
-    half = len(blob) // 2
-    for first, last in ((0, half - 1), (half, len(blob) - 1)):
-        http.post(
-            path,
-            params={"id": upload_id},
-            content=blob[first : last + 1],
-            headers={"Content-Range": f"bytes {first}-{last}/{len(blob)}"},
-        )
-    params = {"start": upload_id, "md5sum": md5 or hashlib.md5(blob).hexdigest(), **params}
-    return http.post(path, params=params)
-
-
-def make_tar(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, raw in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(raw)
-            tar.addfile(info, io.BytesIO(raw))
-    return buffer.getvalue()
+from tests.simulator.helpers import REBOOT_S, is_up, make_tar, upload, wait_for, wait_reboot
 
 
 def test_reboot_goes_down_then_back_with_sessions_invalidated(make_camera):
@@ -89,19 +40,20 @@ def test_a_camera_removed_while_rebooting_stays_gone(sim_fleet):
 
 def test_factory_reset_is_two_phase(make_camera):
     cam = make_camera(reboot_s=REBOOT_S)
+    hook = {"iMode": 2, "dHttp": {"sUrl": "http://127.0.0.1:9/hook"}}
     with raw_session(cam.url) as http:
-        assert http.post("/system/secure", json={"sEnable": True}).json()["code"] == 0
+        assert http.post("/notify/cfg", json=hook).json()["code"] == 0
         first = http.post("/system/factory-reset").json()
         assert first["code"] == 0 and len(first["sConfirmToken"]) >= 16
-        assert http.get("/system/secure").json() == {"sEnable": True}, "no token: nothing reset"
+        assert http.get("/notify/cfg").json()["iMode"] == 2, "no token: nothing reset"
         wrong = http.post("/system/factory-reset", json={"sConfirmToken": "not-the-token"})
-        assert wrong.json()["code"] != 0 and http.get("/system/secure").json() == {"sEnable": True}
+        assert wrong.json()["code"] != 0 and http.get("/notify/cfg").json()["iMode"] == 2
         done = http.post("/system/factory-reset", json={"sConfirmToken": first["sConfirmToken"]})
         assert done.json()["code"] == 0
     wait_reboot(cam.url)
     body, token = raw_login(cam.url, PASSWORD)
     assert body["iAuth"] == 2 and token, "the factory password comes back with must-change"
-    assert cam.camera.config("/system/secure") == {"sEnable": False}
+    assert cam.camera.config("/notify/cfg")["iMode"] == 0
 
 
 def test_factory_reset_token_expires_and_is_single_use(make_camera):
@@ -111,59 +63,6 @@ def test_factory_reset_token_expires_and_is_single_use(make_camera):
         expired = http.post("/system/factory-reset", json={"sConfirmToken": token})
         assert expired.status_code == 403 and "expired" in expired.json()["message"]
         assert not cam.camera.auth.must_change
-
-
-def test_network_firmware_upgrade_progresses_to_success(make_camera):
-    cam = make_camera(upload_progress_s=0.3)
-    with raw_session(cam.url) as http:
-        assert http.get(FW).json() == {"sStatus": "idle", "iTotal": 0.0, "iCurrent": 0.0, "iPercent": 0}
-        bad = http.post(FW, params={"upload-type": "network"}, json={"sReleaseURL": "https://example.com/x"})
-        assert bad.json()["message"] == "Invalid sReleaseURL, expected GitHub repo URL"
-        check = http.post(FW, params={"upload-type": "network"}).json()
-        assert check["iUpdateAvailable"] == 1 and check["sCurrentVersion"] == "V1.0.10"
-        assert check["sLatestVersion"] == "V1.0.11"
-        started = http.post(FW, params={"upload-type": "network"}, json={"sConfirmToken": check["sConfirmToken"]})
-        assert started.json() == {"code": 0, "message": "Download started"}
-        reused = http.post(FW, params={"upload-type": "network"}, json={"sConfirmToken": check["sConfirmToken"]})
-        assert reused.json()["code"] != 0
-        wait_for(lambda: http.get(FW).json()["sStatus"] == "success")
-        final = http.get(FW).json()
-        assert final["iPercent"] == 100 and final["iCurrent"] == final["iTotal"] > 0
-        assert http.get("/system/device-info").json()["sFirmwareVersion"] == "V1.0.11"
-        assert http.get("/system/version").json() == {"sCurrentVersion": "V1.0.11"}
-        again = http.post(FW, params={"upload-type": "network"}).json()
-        assert again["iUpdateAvailable"] == 0
-
-
-def test_firmware_download_busy_and_cancel(make_camera):
-    cam = make_camera(upload_progress_s=600)
-    with raw_session(cam.url) as http:
-        tokens = [http.post(FW, params={"upload-type": "network"}).json()["sConfirmToken"] for _ in range(2)]
-        assert http.post(FW, json={"sConfirmToken": tokens[0]}).json()["code"] == 0
-        running = http.get("/system/firmware-download-progress").json()
-        assert running["sStatus"] == "downloading" and running["iPercent"] < 100
-        busy = http.post(FW, json={"sConfirmToken": tokens[1]})
-        assert busy.json()["message"] == "A download is already in progress"
-        assert http.post("/system/firmware-download-cancel").json()["message"] == "Download cancelled"
-        assert http.get(FW).json()["sStatus"] == "idle"
-        assert http.get("/system/device-info").json()["sFirmwareVersion"] == "V1.0.10"
-
-
-def test_local_firmware_upload_checks_md5_and_content(make_camera):
-    cam = make_camera(upload_progress_s=0.3)
-    image = make_tar({"boot.img": b"b" * 500, "rootfs.img": b"r" * 700, "RK_OTA_update.sh": b"#!/bin/sh\n"})
-    versioned = make_tar(
-        {"boot.img": b"b", "rootfs.img": b"r", "RK_OTA_update.sh": b"#!/bin/sh\n", "ota_version": b"V2.0.0\n"}
-    )
-    with raw_session(cam.url) as http:
-        assert upload(http, FW, image, md5="f" * 32).json()["message"] == "MD5 checksum mismatch"
-        partial = make_tar({"boot.img": b"b", "RK_OTA_update.sh": b"x"})
-        assert upload(http, FW, partial).json()["message"] == "Invalid firmware: Missing rootfs.img"
-        assert http.get(FW).json()["sStatus"] == "idle"
-        assert upload(http, FW, versioned).json()["code"] == 0
-        wait_for(lambda: http.get(FW).json()["sStatus"] == "success")
-        assert http.get(FW).json()["iTotal"] == len(versioned)
-        assert http.get("/system/device-info").json()["sFirmwareVersion"] == "V2.0.0"
 
 
 def test_config_export_is_a_tar_of_the_configs(camera):
@@ -198,6 +97,64 @@ def test_config_import_waits_for_reboot(make_camera):
     wait_reboot(cam.url)
     with raw_session(cam.url) as http:
         assert http.get("/notify/cfg").json()["dHttp"]["sUrl"] == "http://hook"
+
+
+def write(http: httpx.Client, path: str, change) -> None:
+    """Read, change, write back (read before write), with the endpoint's own method."""
+    spec = ALL_SPECS[path]
+    base = str(http.base_url).split(CGI)[0] if spec.raw else ""
+    obj = http.get(base + path).json()
+    change(obj)
+    answer = http.request(spec.write_method, base + path, json=obj).json()
+    assert answer["code"] == 0, (path, answer)
+
+
+def configs_of(http: httpx.Client) -> dict[str, dict]:
+    found = {}
+    for path, spec in ALL_SPECS.items():
+        base = str(http.base_url).split(CGI)[0] if spec.raw else ""
+        found[path] = http.get(base + path).json()
+    found["/system/time"].pop("iTimestamp")  # the clock, not config
+    return found
+
+
+def test_config_of_camera_a_imported_into_b_except_what_is_b_s_own(make_camera):
+    a = make_camera(serial="RC2B000000000A")
+    b = make_camera(serial="RC2B000000000B", reboot_s=REBOOT_S)
+    lan_a = {"sV4Method": "manual", "sV4Address": "192.168.7.50", "sV4Gateway": "192.168.7.254"}
+    lan_b = {"sV4Method": "manual", "sV4Address": "192.168.9.60", "sV4Gateway": "192.168.9.254"}
+    with raw_session(a.url) as http:
+        write(http, "/notify/cfg", lambda o: o.update(iMode=2, dHttp={"sUrl": "http://hook", "sToken": "t"}))
+        write(http, "/web/setting", lambda o: o.update(sEnable=True, sApiKey="A" * 31 + "!"))
+        write(http, "/video/0/encode", lambda o: o.update(sFrameRate="25", iGOP=50))
+        write(http, "/osd/cfg", lambda o: o["channelNameOverlay"].update(iEnabled=1, sChannelName="Gate A"))
+        write(http, "/system/time", lambda o: o.update(sTimezone="Europe/Berlin", sTz="UTC+1"))
+        write(http, "/api/v1/device/serial-port", lambda o: o.update(iBaudrate=9600))
+        write(http, "/network/lan", lambda o: o["dIpv4"].update(lan_a))
+        write(http, "/record/storage/config", lambda o: o.update(dSelectSlotToEnable={"sByDevPath": "/dev/mmcblk0p8"}))
+        export = http.get("/config/export").json()
+        archive = httpx.get(a.url + export["url"], cookies=dict(http.cookies)).content
+        wanted = configs_of(http)
+    with raw_session(b.url) as http:
+        write(http, "/network/lan", lambda o: o["dIpv4"].update(lan_b))
+        own = configs_of(http)
+        assert upload(http, "/config/upload", archive).json()["message"] == "config import pending reboot"
+        assert configs_of(http) == own, "nothing applied before the reboot"
+        http.post("/system/reboot")
+    wait_reboot(b.url)
+    with raw_session(b.url) as http:
+        got = configs_of(http)
+        info = http.get("/system/device-info").json()
+    assert info["sSerialNumber"] == "RC2B000000000B", "the serial is B's"
+    for path in ("/network/lan", "/record/storage/config"):
+        assert got[path] == own[path], f"{path} is B's own"
+    for stream in ("/video/0/stream", "/video/1/stream"):
+        assert got[stream]["rtsp"]["sURL"].startswith(f"rtsp://{b.host}:"), "generated for B"
+        wanted[stream]["rtsp"]["sURL"] = got[stream]["rtsp"]["sURL"]
+    for path in ALL_SPECS:
+        if path not in ("/network/lan", "/record/storage/config"):
+            assert got[path] == wanted[path], path
+    assert got["/notify/cfg"]["dHttp"]["sUrl"] == "http://hook" and got["/osd/cfg"] != own["/osd/cfg"]
 
 
 def test_wifi_power_scan_connect_and_forget(camera):

@@ -1,5 +1,6 @@
 """Smaller tools/list: pydantic's generated titles dropped, optional-or-null inputs simplified, descriptions on one
-line, the annotation title (a copy of the tool title) left out.
+line, the annotation title (a copy of the tool title) left out; in input schemas ``additionalProperties: true``
+(the default) left out and a ``$defs`` entry used once written in place of its ``$ref``.
 
 An agent pays for every token of tools/list. Pydantic adds a ``title`` to every property and model ("Host",
 "loginArguments") and spells an optional argument as ``anyOf: [X, {type: null}], default: null``. Input schemas
@@ -35,6 +36,8 @@ def compact_schema(schema: Any, *, collapse_nullable: bool, _in_properties: bool
         if "default" in out and out["default"] is None:
             del out["default"]
         out = {**other, **out}
+    if collapse_nullable and not _in_properties and out.get("additionalProperties") is True:
+        del out["additionalProperties"]  # the default; input schemas only (collapse_nullable marks them)
     return out
 
 
@@ -49,10 +52,52 @@ def compact_tools(server: MCPServer[Any], names: list[str]) -> None:
             registered.description = " ".join(registered.description.split())
         if registered.annotations is not None and registered.annotations.title == registered.title:
             registered.annotations = registered.annotations.model_copy(update={"title": None})  # said once
-        registered.parameters = _drop_def_descriptions(registered.parameters)
+        registered.parameters = inline_single_use_defs(_drop_def_descriptions(registered.parameters))
         meta = registered.fn_metadata
         if meta.output_schema is not None:
             meta.output_schema = _drop_keys(compact_schema(meta.output_schema, collapse_nullable=False), "default")
+
+
+def _refs(schema: Any, counts: dict[str, int]) -> dict[str, int]:
+    if isinstance(schema, list):
+        for item in schema:
+            _refs(item, counts)
+    elif isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            counts[ref] = counts.get(ref, 0) + 1
+        for value in schema.values():
+            _refs(value, counts)
+    return counts
+
+
+def inline_single_use_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """``{"$ref": "#/$defs/X", ...}`` replaced by X's body where X is used once and refers to nothing itself
+    (an enum named once costs its name twice and a pointer)."""
+    defs = schema.get("$defs")
+    if not isinstance(defs, dict):
+        return schema
+    counts = _refs(schema, {})
+    inline = {
+        f"#/$defs/{name}": body
+        for name, body in defs.items()
+        if counts.get(f"#/$defs/{name}") == 1 and not _refs(body, {})
+    }
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        ref = value.get("$ref")
+        if isinstance(ref, str) and ref in inline:
+            rest = {k: walk(v) for k, v in value.items() if k != "$ref"}
+            return {**inline[ref], **rest}
+        return {k: walk(v) for k, v in value.items()}
+
+    out = {k: walk(v) for k, v in schema.items() if k != "$defs"}
+    kept = {name: body for name, body in defs.items() if f"#/$defs/{name}" not in inline}
+    return {**out, "$defs": kept} if kept else out
 
 
 def _drop_def_descriptions(schema: dict[str, Any]) -> dict[str, Any]:

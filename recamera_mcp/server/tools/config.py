@@ -13,12 +13,12 @@ from recamera_mcp.server.confirm import ask_user
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models import ConfigOutput, UpdateOutput
 from recamera_mcp.server.permissions import ask_switch
-from recamera_mcp.server.state import server_state
+from recamera_mcp.server.state import ServerState, server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
 
 Area = Annotated[ConfigArea, Field(description="Which config object (its endpoint: api_reference(query=area))")]
-Reveal = Annotated[bool, Field(description="Ask to show secrets instead of ******** (operator or user decides)")]
+Reveal = Annotated[bool, Field(description="Ask to show secrets unmasked")]
 
 
 def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
@@ -38,20 +38,27 @@ def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
     )
 
 
+async def read_config(state: ServerState, host: str, area: ConfigArea, reveal_secrets: bool = False) -> ConfigOutput:
+    """One config object of ``host`` (secrets masked unless revealed); the tool's and the config resource's.
+    ``reveal_secrets``: the caller already checked that it may (the operator's switch or the user's answer)."""
+    with tool_errors(f"get_config({area}) on {host}"):
+        client = await state.sessions.client(host)
+        spec = CONFIG_AREAS[area]
+        config = await client.config.get(area)
+        shown = config if reveal_secrets else mask_secrets(config, spec.secret_fields)
+        return ConfigOutput(host=client.address.key, area=area.value, path=spec.path, config=shown)
+
+
 @tool("core", "Read a camera config", read_only=True)
 async def get_config(
     host: Host, area: Area, ctx: Context[Any, Any], reveal_secrets: Reveal = False
 ) -> ConfigOutput | InputRequiredResult:
     """Read one whole config object of the camera (device key names, e.g. dIpv4.sV4Method)."""
     with tool_errors(f"get_config({area}) on {host}"):
-        client = await server_state(ctx).sessions.client(host)
-        spec = CONFIG_AREAS[area]
-        reveal = await _reveal(ctx, "get_config", client.address.key, area, reveal_secrets)
-        if isinstance(reveal, InputRequiredResult):
-            return reveal
-        config = await client.config.get(area)
-        shown = config if reveal else mask_secrets(config, spec.secret_fields)
-        return ConfigOutput(host=client.address.key, area=area.value, path=spec.path, config=shown)
+        reveal = await _reveal(ctx, "get_config", host, area, reveal_secrets)
+    if isinstance(reveal, InputRequiredResult):
+        return reveal
+    return await read_config(server_state(ctx), host, area, reveal)
 
 
 @tool("core", "Change a camera config", read_only=False, idempotent=True)
@@ -61,16 +68,16 @@ async def update_config(
     changes: Annotated[
         dict[str, Any],
         Field(
-            description='Only the fields to change, nested as the device nests them, e.g. {"dIpv4": '
-            '{"sV4Method": "dhcp"}}. A masked value (********) keeps the device\'s secret.'
+            description='Only the fields to change, nested as on the device, e.g. {"dIpv4": {"sV4Method": "dhcp"}}; '
+            "******** keeps a secret"
         ),
     ],
     ctx: Context[Any, Any],
     dry_run: Annotated[bool, Field(description="Preview only, no write")] = False,
     reveal_secrets: Reveal = False,
 ) -> UpdateOutput | InputRequiredResult:
-    """Change only the given fields: reads the whole object, merges, writes it back whole (a partial write
-    would reset the rest) and reports before/after."""
+    """Change only the given fields: reads the whole object, merges and writes it back whole (a partial write
+    would reset the rest); reports before/after."""
     with tool_errors(f"update_config({area}) on {host}"):
         client = await server_state(ctx).sessions.client(host)
         key = client.address.key

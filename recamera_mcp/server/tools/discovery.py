@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from recamera_mcp.discovery import Camera, TargetError, discover, merge_consecutive, parse_target_set
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.permissions import ask_switch
+from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 
 
@@ -27,6 +28,11 @@ class DiscoveryOutput(BaseModel):
         description="Closed, down or silent; consecutive addresses merged as 'first-last'"
     )
     cameras: list[Camera]
+
+
+def host_argument(camera: Camera) -> str:
+    """How a tool's ``host`` names this camera: ``ip``, ``ip:port`` or ``https://ip[:port]``."""
+    return camera.base_url.removeprefix("http://")
 
 
 @tool("core", "Find reCameras in a subnet", read_only=True)
@@ -76,6 +82,7 @@ async def discover_devices(
             allow_public=allow_public,
             progress=progress,
         )
+        server_state(ctx).discovered_hosts[:] = [host_argument(camera) for camera in result.cameras]
         return DiscoveryOutput(
             method=result.method,
             hosts_total=result.hosts_total,

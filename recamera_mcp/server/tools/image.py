@@ -11,16 +11,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from pydantic import Field
 
-from recamera_mcp.client import (
-    Adjustment,
-    Backlight,
-    Enhancement,
-    Exposure,
-    NightToDay,
-    SafeFile,
-    VideoAdjustment,
-    WhiteBalance,
-)
+from recamera_mcp.client import SafeFile
 from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.files import IMAGE_SUFFIXES, LocalFiles
@@ -31,9 +22,12 @@ from recamera_mcp.server.tools.session import Host
 from recamera_mcp.snapshot import DEFAULT_DISCARD, snapshot_device
 
 Scene = Annotated[
-    Literal["current", "general", "day", "night"],
-    Field(description="Profile to edit; current = the one in use now (nightToDay.iProfileCur)"),
+    Literal["current", "general", "day", "night"], Field(description="Profile to edit; current: the one in use")
 ]
+Group = dict[str, Any] | None
+"""A group of ISP fields in the device's key names. The schema stays loose (the keys, ranges and enums are in the
+reference section image and in the completions of the image resource); the client validates every key and value
+before the first write and names the valid ones when one is wrong."""
 
 
 @tool("image", "Tune the camera image (ISP)", read_only=False, idempotent=True)
@@ -41,19 +35,16 @@ async def tune_image(
     host: Host,
     ctx: Context[Any, Any],
     scene: Scene = "current",
-    adjustment: Annotated[Adjustment | None, Field(description="Brightness etc. 0-100, per profile")] = None,
-    exposure: Annotated[Exposure | None, Field(description="Exposure/gain mode, gain, shutter, per profile")] = None,
-    backlight: Annotated[Backlight | None, Field(description="BLC/HDR/HLC (at most one open), per profile")] = None,
-    white_balance: Annotated[WhiteBalance | None, Field(description="Style and CT 2800-7500 K, per profile")] = None,
-    enhancement: Annotated[Enhancement | None, Field(description="Denoise mode and levels, per profile")] = None,
-    video_adjustment: Annotated[
-        VideoAdjustment | None, Field(description="Rotation, flip/mirror, power line; all profiles")
-    ] = None,
-    night_to_day: Annotated[NightToDay | None, Field(description="Day/night switching; all profiles")] = None,
+    adjustment: Annotated[Group, Field(description="iBrightness iContrast iHue iSaturation iSharpness 0-100")] = None,
+    exposure: Annotated[Group, Field(description="sExposureMode iExposureGain sExposureTime ...")] = None,
+    backlight: Annotated[Group, Field(description="sBLCRegion sHDR sHLC: one open; levels")] = None,
+    white_balance: Annotated[Group, Field(description="sWhiteBlanceStyle iWhiteBalanceCT")] = None,
+    enhancement: Annotated[Group, Field(description="Denoise")] = None,
+    video_adjustment: Annotated[Group, Field(description="Rotation, flip; all profiles")] = None,
+    night_to_day: Annotated[Group, Field(description="Day/night switching; all profiles")] = None,
 ) -> TuneImageOutput:
-    """Change image settings with the device's own keys, e.g. adjustment={"iBrightness": 70}. Only the given
-    fields change. Runs select profile -> edit -> whole-object writes -> commit (always, even after a failure)
-    -> save, and reports before/after of each field."""
+    """Change image settings in device keys, e.g. adjustment={"iBrightness": 70}; all keys and ranges:
+    api_reference(section="image"). Runs edit, writes, commit (always), save; reports before/after."""
     with tool_errors(f"tune_image on {host}"):
         client = await server_state(ctx).sessions.client(host)
         result = await client.image.tune(

@@ -55,5 +55,9 @@ async def storage(
             return decision.input_required or StorageOutput(
                 host=key, action=action.value, done=False, plan=plan, confirmation=decision.request
             )
-        after = await client.storage.run(plan)
+
+        async def progress(percent: int, state: str) -> None:
+            await ctx.report_progress(percent, 100, f"storage {action.value}: {state} {percent} %")
+
+        after = await client.storage.run(plan, progress=progress)
         return StorageOutput(host=key, action=action.value, done=True, plan=plan, slots=after.slots)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
@@ -90,3 +92,14 @@ def data(value: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def error_response(err: SimError) -> JSONResponse:
     return JSONResponse({"code": err.code, "message": err.message}, status_code=err.status)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A background service of the device that runs while the camera is up (the notify daemon, ...).
+
+    ``start`` is called on the fleet's event loop when the camera starts answering (first start and every boot);
+    ``stop`` is awaited when it goes down (reboot, removal)."""
+
+    start: Callable[[DeviceState], None]
+    stop: Callable[[DeviceState], Awaitable[None]]

@@ -1,18 +1,32 @@
-"""Firmware upgrade (10xxx): network OTA with a confirm token, local resumable upload, progress that advances.
+"""Firmware upgrade (10xxx): network OTA with a confirm token, local resumable upload, progress, then the install.
 
-- ``POST /system/firmware-upgrade?upload-type=network`` ``{"sReleaseURL"?}`` checks the GitHub repo URL and answers
-  the versions and an ``sConfirmToken`` (valid ``settings.firmware_token_ttl_s``, single use); the same call with
-  ``{"sConfirmToken"}`` starts the download ("A download is already in progress" while one runs).
-- ``?upload-type=resumable`` / ``?id=N`` / ``?start=N&md5sum=hex``: the shared resumable upload; the file must be a
-  tar with ``boot.img``, ``rootfs.img`` and ``RK_OTA_update.sh`` (an optional ``ota_version`` member names the
-  version it installs).
-- ``GET /system/firmware-upgrade`` (alias ``/system/firmware-download-progress``) answers ``{sStatus, iTotal,
-  iCurrent, iPercent}``; progress goes from 0 to 100 % over ``settings.upload_progress_s``, then ``success`` and the
-  new version shows in device-info. ``POST /system/firmware-download-cancel`` stops it.
+- ``POST /system/firmware-upgrade?upload-type=network`` with no body or ``{"sReleaseURL"}`` (an ``http://`` or
+  ``https://`` GitHub repo URL ``github.com/<owner>/<repo>``, no credentials, else "Invalid sReleaseURL, expected
+  GitHub repo URL") answers ``{code, message, iUpdateAvailable, sCurrentVersion, sLatestVersion, sConfirmToken,
+  sUpdating}``. The latest version is ``V1.0.11`` (or the running one, when newer). ``sConfirmToken`` is valid
+  ``settings.firmware_token_ttl_s`` and single use. **``sUpdating: true``** while a download or install runs: then
+  ``sConfirmToken`` is ``""`` and a client goes straight to polling. The same call (or a plain POST) with
+  ``{"sConfirmToken"}`` answers "Download started" ("A download is already in progress" while one runs; an unknown
+  or used token answers 403).
+- ``?upload-type=resumable`` / ``?id=N`` / ``?start=N&md5sum=hex``: the shared resumable upload ("MD5 checksum
+  mismatch"); the file must be a tar holding ``boot.img``, ``rootfs.img`` and ``RK_OTA_update.sh`` ("Invalid
+  firmware: Missing rootfs.img"; not a tar: "Invalid firmware: not a tar archive"). An ``ota_version`` member
+  (``V<a>.<b>.<c>``) names the version it installs, else the running version with its last number plus one. A
+  good file answers "Upgrade started" and runs like a download.
+- ``GET /system/firmware-download-progress`` (alias ``GET /system/firmware-upgrade``) answers ``{sStatus, iPercent,
+  iCurrent, iTotal}`` (bytes as floats): ``idle``; ``starting`` for the first tenth of
+  ``settings.upload_progress_s``; ``downloading`` up to 100 % at the end of it; then ``success`` for
+  ``settings.firmware_success_s``, after which the camera **installs: it goes down** (connection refused) for
+  ``settings.install_s`` and comes back on the same port with every session invalidated, progress ``idle`` and
+  ``sFirmwareVersion`` (device-info, ``/system/version``) the new version. The fault ``firmware_fail`` makes the
+  next download stop at 50 % with ``error`` (the version stays, a new check and confirm may follow).
+  ``POST /system/firmware-download-cancel`` stops a download ("Download cancelled"; progress ``idle``). A reboot
+  during a download drops it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import tarfile
@@ -24,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from recamera_mcp.simulator.dialects import latest_release
 from recamera_mcp.simulator.errors import Module, SimError, busy, invalid
 from recamera_mcp.simulator.routes.common import data, device_of, read_object, success
 from recamera_mcp.simulator.routes.system import firmware_version
@@ -31,9 +46,8 @@ from recamera_mcp.simulator.routes.uploads import Upload, resumable
 from recamera_mcp.simulator.state import DeviceState
 
 _M = Module.DEVICE
-LATEST_VERSION = "V1.0.11"
 DEFAULT_RELEASE_URL = "https://github.com/Seeed-Studio/reCamera-Pro-OTA"
-GITHUB_REPO = re.compile(r"https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/?")
+GITHUB_REPO = re.compile(r"https?://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/?")
 VERSION = re.compile(r"V(\d+)\.(\d+)\.(\d+)")
 NETWORK_IMAGE_BYTES = 186_646_528.0
 REQUIRED_MEMBERS = ("boot.img", "rootfs.img", "RK_OTA_update.sh")
@@ -41,12 +55,13 @@ REQUIRED_MEMBERS = ("boot.img", "rootfs.img", "RK_OTA_update.sh")
 
 @dataclass
 class Job:
-    """One running (or finished) download / install."""
+    """One download (or uploaded file) on its way to be installed."""
 
     target: str
     total: float
+    fail: bool = False
     started: float = field(default_factory=time.monotonic)
-    status: str = "downloading"
+    task: asyncio.Task[None] | None = None
 
 
 @dataclass
@@ -54,6 +69,9 @@ class Firmware:
     tokens: dict[str, tuple[float, str]] = field(default_factory=dict)
     """Confirm token -> (monotonic expiry, version it installs)."""
     job: Job | None = None
+    fail_next: bool = False
+    installing: str | None = None
+    """The version the camera installs while it is down; applied at the next boot."""
 
 
 def firmware_of(state: DeviceState) -> Firmware:
@@ -70,34 +88,62 @@ def _bump(version: str) -> str:
     return f"V{major}.{minor}.{patch + 1}"
 
 
+def _phase(state: DeviceState, job: Job) -> tuple[str, float]:
+    """(sStatus, fraction done) of ``job`` now."""
+    span = max(state.settings.upload_progress_s, 1e-6)
+    elapsed = time.monotonic() - job.started
+    if job.fail and elapsed >= span / 2:
+        return "error", 0.5
+    if elapsed < span / 10:
+        return "starting", 0.0
+    if elapsed < span:
+        return "downloading", elapsed / span
+    return "success", 1.0
+
+
 def progress(state: DeviceState) -> dict[str, Any]:
-    """The progress answer; a download that has run its course turns into ``success`` (and installs)."""
+    """The progress answer."""
     with state.lock:
         job = firmware_of(state).job
         if job is None:
             return {"sStatus": "idle", "iTotal": 0.0, "iCurrent": 0.0, "iPercent": 0}
-        if job.status == "downloading":
-            span = state.settings.upload_progress_s
-            fraction = 1.0 if span <= 0 else min(1.0, (time.monotonic() - job.started) / span)
-            if fraction >= 1.0:
-                job.status = "success"
-                state.extras["firmware_version"] = job.target
-        else:
-            fraction = 1.0 if job.status == "success" else 0.0
+        status, fraction = _phase(state, job)
         return {
-            "sStatus": job.status,
+            "sStatus": status,
             "iTotal": job.total,
             "iCurrent": round(job.total * fraction, 1),
             "iPercent": int(fraction * 100),
         }
 
 
+def updating(state: DeviceState) -> bool:
+    """A download or install runs (``sUpdating``)."""
+    return progress(state)["sStatus"] in ("starting", "downloading", "success")
+
+
+async def _install_when_done(state: DeviceState, job: Job) -> None:
+    """Wait for the download to succeed, show ``success`` a moment, then go down to install."""
+    await asyncio.sleep(max(0.0, job.started + state.settings.upload_progress_s - time.monotonic()))
+    if job.fail:
+        return
+    await asyncio.sleep(state.settings.firmware_success_s)
+    with state.lock:
+        box = firmware_of(state)
+        if box.job is not job:
+            return
+        box.installing = job.target
+    state.reboot(state.settings.install_s)
+
+
 def _start(state: DeviceState, target: str, total: float) -> None:
-    """Start a job, unless one is running (call with the lock held)."""
+    """Start a job, unless one is running (call with the lock held, on the event loop)."""
     box = firmware_of(state)
-    if box.job is not None and progress(state)["sStatus"] == "downloading":
+    if updating(state):
         raise busy(_M, "A download is already in progress")
-    box.job = Job(target=target, total=total)
+    job = Job(target=target, total=total, fail=box.fail_next)
+    box.fail_next = False
+    box.job = job
+    job.task = state.spawn(_install_when_done(state, job))
 
 
 async def _network(state: DeviceState, body: dict[str, Any]) -> Response:
@@ -121,9 +167,11 @@ async def _network(state: DeviceState, body: dict[str, Any]) -> Response:
         if not isinstance(url, str) or GITHUB_REPO.fullmatch(url) is None:
             raise invalid(_M, "Invalid sReleaseURL, expected GitHub repo URL")
         current = firmware_version(state)
-        latest = max(LATEST_VERSION, current, key=_version_key)
-        token = secrets.token_hex(16)
-        box.tokens[token] = (now + state.settings.firmware_token_ttl_s, latest)
+        latest = max(latest_release(state), current, key=_version_key)
+        running = updating(state)
+        token = "" if running else secrets.token_hex(16)
+        if token:
+            box.tokens[token] = (now + state.settings.firmware_token_ttl_s, latest)
     return JSONResponse(
         {
             "code": 0,
@@ -132,6 +180,7 @@ async def _network(state: DeviceState, body: dict[str, Any]) -> Response:
             "sCurrentVersion": current,
             "sLatestVersion": latest,
             "sConfirmToken": token,
+            "sUpdating": running,
         }
     )
 
@@ -178,9 +227,25 @@ async def download_progress(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     state = device_of(request)
     with state.lock:
-        if progress(state)["sStatus"] == "downloading":
-            firmware_of(state).job = None
+        box = firmware_of(state)
+        if box.job is not None and progress(state)["sStatus"] in ("starting", "downloading"):
+            if box.job.task is not None:
+                box.job.task.cancel()
+            box.job = None
     return success("Download cancelled")
+
+
+def _booted(state: DeviceState) -> None:
+    """Back from a reboot: an install takes effect; a download in progress is gone."""
+    box = firmware_of(state)
+    if box.installing is not None:
+        state.extras["firmware_version"] = box.installing
+        box.installing = None
+    box.job = None
+
+
+def _fail_next(state: DeviceState) -> None:
+    firmware_of(state).fail_next = True
 
 
 ROUTES: list[BaseRoute] = [
@@ -188,3 +253,6 @@ ROUTES: list[BaseRoute] = [
     Route("/system/firmware-download-progress", download_progress, methods=["GET"]),
     Route("/system/firmware-download-cancel", cancel, methods=["POST"]),
 ]
+
+ON_BOOT = [_booted]
+FAULTS = {"firmware_fail": _fail_next}

@@ -4,12 +4,22 @@ The device's rules, as the simulator plays them:
 
 - ``PUT /image/0/scene {"iProfile": N}`` (N = 0 general, 1 day, 2 night) enters edit mode for profile N; the
   per-profile PUTs (``/image/0/{s}/adjustment|exposure|blc|white-blance|enhancement``) are refused outside edit
-  mode or for another profile. ``{"iProfile": -1}`` commits the edited values and leaves edit mode.
+  mode or for another profile. ``{"iProfile": -1}`` commits the edited values (they stay live) and leaves edit mode.
 - ``GET /image/0`` shows the live (edited) values while editing.
 - Edit mode ends by itself after ``settings.isp_edit_timeout_s`` without a write (reads do not count) and
   **discards** the uncommitted changes; the check runs lazily on every image request (``isp_timeout`` fault: now).
-- ``video-adjustment`` and ``night-to-day`` are applied and saved at once, edit mode or not.
-- ``POST /image/0`` resets everything to the factory values; ``POST /image/0/scene-save`` persists (counted).
+- ``video-adjustment`` and ``night-to-day`` are applied and persisted at once, edit mode or not.
+- ``POST /image/0`` resets everything to the factory values (persisted too).
+- **Persisting** differs by firmware generation; a reboot (``POST /system/reboot`` or the ``reboot_s`` fault)
+  brings back the persisted values and ends edit mode:
+
+  - ``legacy``: ``{"iProfile": -1}`` commits **and persists**. ``POST /image/0/scene-save`` answers HTTP 404
+    ``{"code": 404, "message": "API Not Found"}``.
+  - ``2026``: ``POST /image/0/scene-save`` while editing persists the edited profile as it is at that moment (the
+    web UI's order: scene-save, then ``{"iProfile": -1}``). ``-1`` without a scene-save before it leaves the values
+    live but not persisted: a reboot brings back the last persisted ones. A scene-save outside edit mode answers
+    success and persists nothing.
+- ``iProfileCur`` under the scheduled mode (``iMode`` 1) follows the device clock in its time zone.
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from recamera_mcp.simulator.clock import device_now
+from recamera_mcp.simulator.dialects import is_legacy
 from recamera_mcp.simulator.errors import Module, SimError, invalid, not_found, not_permitted
 from recamera_mcp.simulator.routes.common import data, device_of, read_json, read_object, success
 from recamera_mcp.simulator.schemas.base import ConfigSpec, apply_write
@@ -42,9 +54,11 @@ _M = Module.VIDEO
 
 @dataclass
 class IspState:
-    """The committed ISP object, the live copy while a profile is edited, and what happened to it."""
+    """The committed ISP object, the live copy while a profile is edited, what is persisted, and what happened."""
 
     committed: dict[str, Any] = field(default_factory=default_image)
+    persisted: dict[str, Any] = field(default_factory=default_image)
+    """What the device reloads at boot (its ISP ini file)."""
     live: dict[str, Any] | None = None
     editing: int | None = None
     """Profile being edited, or None outside edit mode."""
@@ -56,6 +70,16 @@ class IspState:
 
     def current(self) -> dict[str, Any]:
         return self.live if self.live is not None else self.committed
+
+    def persist(self) -> None:
+        """Everything committed is saved."""
+        self.persisted = copy.deepcopy(self.committed)
+
+    def on_reboot(self) -> None:
+        """Boot: edit mode is gone, the persisted values are live again."""
+        self.live = None
+        self.editing = None
+        self.committed = copy.deepcopy(self.persisted)
 
     def end_edit(self, *, commit: bool) -> None:
         if self.live is not None:
@@ -86,11 +110,11 @@ def expire_edit(state: DeviceState) -> None:
             isp.end_edit(commit=False)
 
 
-def profile_in_use(night_to_day: dict[str, Any], now: float | None = None) -> int:
+def profile_in_use(state: DeviceState, night_to_day: dict[str, Any]) -> int:
     """``iProfileCur``: by the device clock when scheduled, else the selected profile (no light sensor here)."""
     if night_to_day["iMode"] == 1:
-        local = time.localtime(time.time() if now is None else now)
-        seconds = local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec
+        local = device_now(state)
+        seconds = local.hour * 3600 + local.minute * 60 + local.second
         return 1 if night_to_day["iDawnTime"] <= seconds < night_to_day["iDuskTime"] else 2
     return int(night_to_day["iProfileSelect"])
 
@@ -109,7 +133,7 @@ async def get_image(request: Request) -> Response:
     state = device_of(request)
     with state.lock:
         obj = copy.deepcopy(isp_state(state).current())
-    obj["nightToDay"]["iProfileCur"] = profile_in_use(obj["nightToDay"])
+    obj["nightToDay"]["iProfileCur"] = profile_in_use(state, obj["nightToDay"])
     return data(obj)
 
 
@@ -121,6 +145,7 @@ async def reset_image(request: Request) -> Response:
         isp = isp_state(state)
         isp.end_edit(commit=False)
         isp.committed = default_image()
+        isp.persist()
     return success()
 
 
@@ -139,6 +164,8 @@ async def set_scene(request: Request) -> Response:
         isp = isp_state(state)
         if profile == -1:
             isp.end_edit(commit=True)
+            if is_legacy(state):
+                isp.persist()
         else:
             if isp.live is None:
                 isp.live = copy.deepcopy(isp.committed)
@@ -148,10 +175,16 @@ async def set_scene(request: Request) -> Response:
 
 
 async def save_scene(request: Request) -> Response:
+    """``POST /image/0/scene-save`` (2026 only): persist the profile being edited; outside edit mode, nothing."""
     state = device_of(request)
+    if is_legacy(state):
+        raise SimError(404, "API Not Found", 404)
     await read_json(request, _M, allow_empty=True)
     with state.lock:
-        isp_state(state).saves += 1
+        isp = isp_state(state)
+        isp.saves += 1
+        if isp.editing is not None and isp.live is not None:
+            isp.persisted["profile"][isp.editing] = copy.deepcopy(isp.live["profile"][isp.editing])
     return success()
 
 
@@ -196,6 +229,7 @@ def _direct_write(spec: ConfigSpec, key: str) -> Any:
             isp = isp_state(state)
             new = apply_write(spec, body, isp.committed[key])
             isp.committed[key] = new
+            isp.persisted[key] = copy.deepcopy(new)
             if isp.live is not None:
                 isp.live[key] = copy.deepcopy(new)
         return success()

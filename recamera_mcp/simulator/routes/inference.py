@@ -1,4 +1,20 @@
-"""The inference area (40xxx): the inference config ``/model/inference?id=0`` and its restart.
+"""The inference area (40xxx): the inference config ``/model/inference?id=N`` and its restart.
+
+The ``id`` query parameter by firmware generation (an absent ``id`` counts as 0):
+
+- ``legacy``: only ``id=0`` exists; any other id answers 40022 "Invalid parameter value: id (only inference 0
+  exists)".
+- ``2026``: the id is the index of a model in ``GET /model/list`` (0-based, in list order). ``GET`` accepts any
+  valid index (else 40022 "Invalid parameter value: id N (M models: 0..M-1)") and answers the one inference state.
+  ``POST`` needs ``id`` equal to the index of the body's ``sModel`` (the default model when ``sModel`` is omitted),
+  else 40022 "id N does not match sModel <name> (index M)".
+
+``POST`` takes ``{iEnable, sModel, iFPS}`` (strict; omitted fields revert to the defaults; the read-only ``sStatus``
+and ``iActualFPS`` of a read may be sent back). ``iEnable: 1`` (re)starts: ``starting``, then ``running`` after
+``settings.inference_start_s`` (or ``error`` when the ``inference_error`` fault is armed); ``iEnable: 0`` stops:
+``stopping``, then ``stopped``. ``POST /model/inference-restart`` restarts an enabled inference the same way (and
+so clears ``error``). Enabling needs the model's info JSON ("Model info not found"). ``iActualFPS`` is non-zero only
+while ``running``.
 
 The inference state lives in :class:`~recamera_mcp.simulator.routes.ai_state.AiState`, shared with the models.
 """
@@ -11,8 +27,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from recamera_mcp.simulator.dialects import is_legacy
 from recamera_mcp.simulator.errors import Module, SimError, invalid
-from recamera_mcp.simulator.routes.ai_state import ai_state
+from recamera_mcp.simulator.routes.ai_state import ai_state, model_index
 from recamera_mcp.simulator.routes.common import data, device_of, read_json, success
 from recamera_mcp.simulator.schemas.ai import INFERENCE
 from recamera_mcp.simulator.schemas.base import apply_write
@@ -23,9 +40,17 @@ MAX_ACTUAL_FPS = 28
 """What the NPU sustains for the sample models; ``iActualFPS`` never exceeds it."""
 
 
-def _check_id(request: Request) -> None:
-    if request.query_params.get("id", "0") != "0":
-        raise invalid(_M, "Invalid parameter value: id (only inference 0 exists)")
+def _inference_id(state: DeviceState, request: Request) -> int:
+    """The ``id`` query parameter, checked as this firmware generation checks it."""
+    raw = request.query_params.get("id", "0").strip()
+    if is_legacy(state):
+        if raw != "0":
+            raise invalid(_M, "Invalid parameter value: id (only inference 0 exists)")
+        return 0
+    count = len(ai_state(state).models)
+    if not raw.isdigit() or int(raw) >= count:
+        raise invalid(_M, f"Invalid parameter value: id {raw} ({count} models: 0..{count - 1})")
+    return int(raw)
 
 
 def _inference_view(state: DeviceState) -> dict[str, Any]:
@@ -39,7 +64,7 @@ def _inference_view(state: DeviceState) -> dict[str, Any]:
 
 async def inference(request: Request) -> Response:
     state = device_of(request)
-    _check_id(request)
+    inference_id = _inference_id(state, request)
     if request.method == "GET":
         return data(_inference_view(state))
     body = await read_json(request, _M)
@@ -54,14 +79,17 @@ async def inference(request: Request) -> Response:
     with state.lock:
         if model not in ai.models:
             raise invalid(_M, "Invalid model name")
+        index = model_index(state, model)
+        if not is_legacy(state) and index != inference_id:
+            raise invalid(_M, f"id {inference_id} does not match sModel {model} (index {index})")
         if new["iEnable"] and not ai.models[model]:
             raise invalid(_M, "Model info not found")
-        ai.inference = {
-            "iEnable": new["iEnable"],
-            "sStatus": "running" if new["iEnable"] else "stopped",
-            "sModel": model,
-            "iFPS": new["iFPS"],
-        }
+        was = ai.inference["sStatus"]
+        ai.inference = {**ai.inference, "iEnable": new["iEnable"], "sModel": model, "iFPS": new["iFPS"]}
+        if new["iEnable"]:
+            ai.begin("starting")
+        elif was != "stopped":
+            ai.begin("stopping")
     return success()
 
 
@@ -71,7 +99,7 @@ async def inference_restart(request: Request) -> Response:
     with state.lock:
         if ai.inference.get("iEnable"):
             ai.restarts += 1
-            ai.inference["sStatus"] = "running"
+            ai.begin("starting")
     return success()
 
 

@@ -1,7 +1,18 @@
 """Wi-Fi (10xxx): radio power, scan list, the connected network, connect, forget and disconnect.
 
-Three networks are in range (:data:`NETWORKS`), each with its password; a connect answers ``code 0`` with
-``status`` 0 (connected), -1 (timeout: no such network) or -2 (wrong password) as the firmware does.
+Three networks are in range (:data:`NETWORKS`), each with its password. ``POST /network/wifi`` with ``sBssid`` (or
+``sSsid``) and ``sPassword`` answers ``{"code": 0, "message", "status"}`` as the firmware does: ``status`` 0
+"Wifi connect success", -1 "connect timeout" (no such network in range), -2 "worng password" [sic].
+
+Faults (``POST /__sim__/faults``):
+
+- ``wifi_connect_timeout``: the next connect answers -1 "connect timeout" even with the right password (the
+  network stays unconnected; the one after is normal again).
+- ``wifi_power_off``: the Wi-Fi interface goes down, as after ``POST /network/wifi-status?power=off``: the
+  connection drops (saved networks stay), ``GET /network/wifi-status`` answers ``iPower 0``, ``GET /network/wifi``
+  answers the empty view (``dIpv4`` addresses ``""``, ``dLink.iPower 0``, ``sSsid``/``sBssid`` ``""``; method and
+  MAC kept), and a scan or a connect answers 10001 "Wi-Fi is powered off: ...". ``?power=on`` brings it back.
+Both write a line to the system log (``wpa_supplicant[873]: ...``).
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from recamera_mcp.simulator.errors import Module, SimError, invalid, not_permitted
 from recamera_mcp.simulator.routes.common import data, device_of, read_object, success
+from recamera_mcp.simulator.routes.streams import append_log
 from recamera_mcp.simulator.state import DeviceState
 
 _M = Module.DEVICE
@@ -45,6 +57,7 @@ class Wifi:
     """SSIDs of saved networks."""
     connected: str | None = None
     """BSSID of the connected network."""
+    timeout_next: bool = False
 
 
 def wifi_of(state: DeviceState) -> Wifi:
@@ -141,7 +154,11 @@ async def wifi(request: Request) -> Response:
         raise invalid(_M, "Missing parameter: sBssid")
     _require_power(box)
     network = _by_bssid(bssid) if isinstance(bssid, str) and bssid else _by_ssid(str(ssid))
-    if network is None:
+    with state.lock:
+        timeout, box.timeout_next = box.timeout_next, False
+    if network is None or timeout:
+        if network is not None:
+            append_log(state, "WARN", f"wpa_supplicant[873]: wlan0: {network.ssid}: association timed out")
         return JSONResponse({"code": 0, "message": "connect timeout", "status": -1})
     if network.password and password != network.password:
         return JSONResponse({"code": 0, "message": "worng password", "status": -2})
@@ -177,3 +194,18 @@ ROUTES: list[BaseRoute] = [
     Route("/network/wifi-list", wifi_list, methods=["GET"]),
     Route("/network/wifi", wifi, methods=["GET", "POST", "DELETE"]),
 ]
+
+
+def _timeout_next(state: DeviceState) -> None:
+    wifi_of(state).timeout_next = True
+
+
+def _power_off(state: DeviceState) -> None:
+    box = wifi_of(state)
+    with state.lock:
+        box.power = 0
+        box.connected = None
+    append_log(state, "WARN", "wpa_supplicant[873]: wlan0: CTRL-EVENT-DISCONNECTED reason=3, interface down")
+
+
+FAULTS = {"wifi_connect_timeout": _timeout_next, "wifi_power_off": _power_off}

@@ -1,5 +1,22 @@
 """Storage: slot status, storage control (every ``sAction``), the slot selection, and the file relay.
 
+``POST /record/storage/control`` ``{sAction, sSlotDevPath?, dSlotConfig?, lFilesOrDirectoriesToRemove?, ...}``
+(``sSlotDevPath`` defaults to the selected slot). The task mode differs by firmware generation:
+
+- ``legacy``: optional ``sTaskType`` ``SYNC`` | ``ASYNC`` (both run at once: FORMAT and FREE_UP finish before the
+  answer). ``sTask`` or ``sTaskUID`` answer 30022 "Invalid parameter: sTask ...".
+- ``2026``: ``sTask`` = ``SYNC`` (the default) | ``ASYNC_SUBMIT`` | ``ASYNC_STATUS`` | ``ASYNC_CANCEL``;
+  ``sTaskType`` answers 30022 "Invalid parameter: sTaskType, use sTask ...".
+
+  - FORMAT and FREE_UP only as ``ASYNC_SUBMIT`` (in SYNC: 30022 "... submit it with sTask ASYNC_SUBMIT ...").
+    The preconditions are checked at once (30001 FREE_UP needs CONFIGURED, 30016 busy) and the answer is
+    ``{"code": 0, "message": "success", "sTaskUID": "<uuid>"}``; the task then runs (see ``storage_tasks.py``).
+  - ``ASYNC_STATUS`` / ``ASYNC_CANCEL`` with ``sTaskUID`` (``sAction``, ``sSlotDevPath`` optional, must match the
+    task) answer ``{"code": 0, "message": "success", "dTask": {...}}``. An unknown ``sTaskUID`` answers 30002
+    (HTTP 404) "No such task", a missing one 30022; canceling a finished task answers 30001.
+  - EJECT, CONFIG, RELAY, RELAY_STATUS, UNRELAY, REMOVE_FILES_OR_DIRECTORIES run SYNC only (ASYNC_SUBMIT: 30022).
+  - While a task runs on a slot, FORMAT, FREE_UP, EJECT and REMOVE_FILES_OR_DIRECTORIES on it answer 30016.
+
 The relay (raw ``GET /storage/relay/<uuid>/<path>``) behaves like the device's nginx location: a directory path
 (ending in ``/``) answers ``autoindex_format json`` (directories first, then by name; dot files such as ``.thumb``
 are hidden from listings as nginx hides them, but can be listed and fetched by their path); a file path streams the
@@ -19,9 +36,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from recamera_mcp.simulator.errors import Module, invalid, not_permitted
+from recamera_mcp.simulator.dialects import is_legacy
+from recamera_mcp.simulator.errors import Module, busy, invalid, not_permitted
 from recamera_mcp.simulator.routes.common import data, device_of, read_object, success
 from recamera_mcp.simulator.routes.storage_state import SlotState, resolve_inside, storage_area
+from recamera_mcp.simulator.routes.storage_tasks import ASYNC_ACTIONS, tasks_of
 from recamera_mcp.simulator.schemas.base import apply_write
 from recamera_mcp.simulator.schemas.recording import STORAGE_CONFIG
 from recamera_mcp.simulator.state import DeviceState
@@ -37,7 +56,9 @@ ACTIONS = (
     "UNRELAY",
     "REMOVE_FILES_OR_DIRECTORIES",
 )
-CONTROL_KEYS = frozenset({"sAction", "sSlotDevPath", "dSlotConfig", "lFilesOrDirectoriesToRemove", "sTaskType"})
+CONTROL_KEYS = frozenset({"sAction", "sSlotDevPath", "dSlotConfig", "lFilesOrDirectoriesToRemove"})
+TASK_MODES = ("SYNC", "ASYNC_SUBMIT", "ASYNC_STATUS", "ASYNC_CANCEL")
+"""``sTask`` of the 2026 firmware."""
 MEDIA_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
@@ -97,23 +118,74 @@ def _paths(value: Any) -> list[str]:
     return list(value)
 
 
+def _task_mode(legacy: bool, body: dict[str, Any]) -> str:
+    """The task mode the body asks for (``SYNC`` when it names none), checked in this firmware's dialect."""
+    if legacy:
+        for key in ("sTask", "sTaskUID"):
+            if key in body:
+                raise invalid(_M, f"Invalid parameter: {key} (this firmware takes sTaskType: SYNC or ASYNC)")
+        if body.get("sTaskType", "SYNC") not in ("SYNC", "ASYNC"):
+            raise invalid(_M, "sTaskType must be SYNC or ASYNC")
+        return "SYNC"
+    if "sTaskType" in body:
+        raise invalid(_M, f"Invalid parameter: sTaskType, use sTask ({', '.join(TASK_MODES)})")
+    mode = body.get("sTask", "SYNC")
+    if mode not in TASK_MODES:
+        raise invalid(_M, f"sTask must be one of {', '.join(TASK_MODES)}")
+    if "sTaskUID" in body and mode not in ("ASYNC_STATUS", "ASYNC_CANCEL"):
+        raise invalid(_M, "Invalid parameter: sTaskUID (only for sTask ASYNC_STATUS and ASYNC_CANCEL)")
+    return str(mode)
+
+
+def _task_answer(state: DeviceState, body: dict[str, Any], mode: str) -> Response:
+    """``ASYNC_STATUS`` / ``ASYNC_CANCEL``."""
+    uid = body.get("sTaskUID")
+    if not isinstance(uid, str) or not uid:
+        raise invalid(_M, f"Missing parameter: sTaskUID (the one ASYNC_SUBMIT answered) for {mode}")
+    tasks = tasks_of(state)
+    area = storage_area(state)
+    with state.lock:
+        task = tasks.find(uid)
+        for key, value in (("sAction", task.action), ("sSlotDevPath", task.dev_path)):
+            if key in body and body[key] != value:
+                raise invalid(_M, f"{key} {body[key]!r} does not match task {uid} ({value})")
+        if mode == "ASYNC_CANCEL":
+            tasks.cancel(area, uid)
+        return JSONResponse({"code": 0, "message": "success", "dTask": task.wire()})
+
+
 async def storage_control(request: Request) -> Response:
     """``POST /record/storage/control``: one ``sAction`` on one slot (``sSlotDevPath``, default the selected)."""
     state = device_of(request)
     body = await read_object(request, _M)
-    unknown = set(body) - CONTROL_KEYS
+    legacy = is_legacy(state)
+    known = CONTROL_KEYS | ({"sTaskType", "sTask", "sTaskUID"})
+    unknown = set(body) - known
     if unknown:
         raise invalid(_M, f"Unknown parameter: {sorted(unknown)[0]}")
+    mode = _task_mode(legacy, body)
+    if mode in ("ASYNC_STATUS", "ASYNC_CANCEL"):
+        return _task_answer(state, body, mode)
     action = body.get("sAction")
     if action not in ACTIONS:
         raise invalid(_M, f"sAction must be one of {', '.join(ACTIONS)}")
-    if body.get("sTaskType", "SYNC") not in ("SYNC", "ASYNC"):
-        raise invalid(_M, "sTaskType must be SYNC or ASYNC")
+    if not legacy and action in ASYNC_ACTIONS and mode != "ASYNC_SUBMIT":
+        raise invalid(
+            _M, f"{action} takes long: submit it with sTask ASYNC_SUBMIT, then poll ASYNC_STATUS with its sTaskUID"
+        )
+    if mode == "ASYNC_SUBMIT" and action not in ASYNC_ACTIONS:
+        raise invalid(_M, f"{action} runs with sTask SYNC only (ASYNC_SUBMIT is for FORMAT and FREE_UP)")
     dev_path = body.get("sSlotDevPath")
     if dev_path is not None and not isinstance(dev_path, str):
         raise invalid(_M, "Invalid parameter type: sSlotDevPath must be string")
     area = storage_area(state)
     slot = area.slot_for(dev_path or None)
+    running = tasks_of(state).running_on(slot.dev_path)
+    if running is not None and action in ("FORMAT", "FREE_UP", "EJECT", "REMOVE_FILES_OR_DIRECTORIES"):
+        raise busy(_M, f"{slot.dev_path} is busy: {running.action} task {running.uid} is {running.status}")
+    if mode == "ASYNC_SUBMIT":
+        task = tasks_of(state).submit(state, area, slot, action)
+        return JSONResponse({"code": 0, "message": "success", "sTaskUID": task.uid})
     if action == "RELAY":
         return JSONResponse({"code": 0, "dRelayStatus": area.start_relay(slot)})
     if action == "RELAY_STATUS":

@@ -9,7 +9,14 @@ A relay serves a slot's data directory under ``/storage/relay/<uuid>/`` and live
 after the last request that used it (or the last ``RELAY``).
 
 Python API for tests: :func:`storage_area` ``(state)`` → :class:`StorageArea` with :meth:`StorageArea.add_recording`,
-:meth:`StorageArea.set_slot`, :meth:`StorageArea.data_dir`, :meth:`StorageArea.expire_relays`.
+:meth:`StorageArea.set_slot`, :meth:`StorageArea.data_dir`, :meth:`StorageArea.expire_relays`, :meth:`StorageArea.fill`.
+
+Things that move with time (asynchronous storage tasks, the ALWAYS_ON writer) register in :data:`ADVANCERS`; every
+:func:`storage_area` call runs them first, so whoever looks sees the state of now.
+
+A slot is **full** when its free bytes are below ``iQuotaMinimumRecommendBytes``. A full slot with ``bQuotaRotate``
+false takes no new recording (``bReadyForNewEvent`` false, triggers answer 30016); with rotation on, a new
+recording first frees the oldest ones as FREE_UP does.
 """
 
 from __future__ import annotations
@@ -22,12 +29,14 @@ import tempfile
 import time
 import uuid as uuidlib
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
 from recamera_mcp.simulator import samples
+from recamera_mcp.simulator.clock import device_now
 from recamera_mcp.simulator.errors import Module, busy, invalid, not_found, not_permitted
 from recamera_mcp.simulator.schemas.recording import EMMC_DEV_PATH, EMMC_UUID, SD_DEV_PATH, SD_UUID, STORAGE_CONFIG
 from recamera_mcp.simulator.state import DeviceState
@@ -67,6 +76,8 @@ class Slot:
     state: SlotState = SlotState.MOUNTED
     quota_limit: int = -1
     quota_rotate: bool = True
+    rotating: bool = False
+    """A FREE_UP task is removing recordings (``bRotating``)."""
 
 
 @dataclass
@@ -78,17 +89,24 @@ class Relay:
 
 @dataclass
 class RecordEvent:
-    """The last rule event (a recording being written, then done)."""
+    """The last rule event: a recording being written (``WRITING``), then ``COMPLETED``; or ``FAILED`` at once."""
 
     rule_type: str
     rule_id: str
     started_ms: int
     ends_at: float
+    """When the clip is done (monotonic); for a failed event, when an ALWAYS_ON writer tries again."""
     dev_path: str
     path: str
+    failed: bool = False
 
     def writing(self) -> bool:
-        return time.monotonic() < self.ends_at
+        return not self.failed and time.monotonic() < self.ends_at
+
+    def status(self) -> str:
+        if self.failed:
+            return "FAILED"
+        return "WRITING" if self.writing() else "COMPLETED"
 
 
 def resolve_inside(root: Path, rel: str) -> Path | None:
@@ -113,6 +131,9 @@ class StorageArea:
         self.revision = 1
         self.relays: dict[str, Relay] = {}
         self.event: RecordEvent | None = None
+        self.fail_next_event = False
+        """Armed by the ``record_event_failed`` fault: the next rule event ends FAILED."""
+        self.advancing = False
         self._serial = 20001
         self._root: Path | None = None
         self.slots: dict[str, Slot] = {
@@ -243,7 +264,7 @@ class StorageArea:
             "bEnabled": selected and slot.state >= SlotState.CONFIGURED,
             "bSyncing": False,
             "bWriting": self.writing_on(slot),
-            "bRotating": False,
+            "bRotating": slot.rotating,
             "eState": int(slot.state),
             "sState": slot.state.name,
             "iStatsSizeBytes": slot.size_bytes if mounted else 0,
@@ -322,11 +343,21 @@ class StorageArea:
             return None
 
     # ---- actions ---------------------------------------------------------------------------------------------
+    def check_formattable(self, slot: Slot) -> None:
+        if slot.state == SlotState.FORMATTING:
+            raise busy(_M, f"{slot.dev_path} is busy: it is being formatted")
+        if self.writing_on(slot):
+            raise busy(_M, f"{slot.dev_path} is busy: a recording is being written (turn bRuleEnabled off first)")
+
     def format(self, slot: Slot) -> None:
         """``FORMAT``: the slot is emptied and mounted again."""
         with self._state.lock:
-            if slot.state == SlotState.FORMATTING or self.writing_on(slot):
-                raise busy(_M, f"{slot.dev_path} is busy")
+            self.check_formattable(slot)
+            self.wipe(slot)
+
+    def wipe(self, slot: Slot) -> None:
+        """The end of a format: the data directory is empty, the slot READY when selected (else MOUNTED)."""
+        with self._state.lock:
             data_dir = self.data_dir(slot.dev_path)
             shutil.rmtree(data_dir.parent, ignore_errors=True)
             data_dir.mkdir(parents=True)
@@ -374,28 +405,77 @@ class StorageArea:
         if folder != base and not any(folder.iterdir()):
             folder.rmdir()
 
-    def free_up(self, slot: Slot) -> tuple[int, int]:
-        """``FREE_UP``: remove the oldest recordings until the free space reaches the recommended minimum and
-        the used bytes fit the quota limit. Returns (files removed, bytes freed)."""
+    def full(self, slot: Slot) -> bool:
+        """Free bytes below ``iQuotaMinimumRecommendBytes``."""
+        info = self.slot_json(slot)
+        return bool(info["iStatsFreeBytes"] < info["iQuotaMinimumRecommendBytes"])
+
+    def _sizes(self, base: Path, rel: str) -> int:
+        """Bytes a recording takes, its thumbnail included."""
+        thumb = base / samples.thumb_path(rel)
+        return (base / rel).stat().st_size + (thumb.stat().st_size if thumb.is_file() else 0)
+
+    def free_up_plan(self, slot: Slot) -> list[str]:
+        """The recordings ``FREE_UP`` removes, oldest first: until the free space reaches the recommended minimum
+        and the used bytes fit the quota limit (the one being written stays)."""
         with self._state.lock:
             self.require_configured(slot, "FREE_UP")
             base = self.data_dir(slot.dev_path)
-            removed = freed = 0
+            info = self.slot_json(slot)
+            free, used, minimum = info["iStatsFreeBytes"], info["iQuotaUsedBytes"], info["iQuotaMinimumRecommendBytes"]
+            plan: list[str] = []
             for rel in self.recordings(slot):
-                info = self.slot_json(slot)
-                enough_free = info["iStatsFreeBytes"] >= info["iQuotaMinimumRecommendBytes"]
-                within_quota = slot.quota_limit < 0 or info["iQuotaUsedBytes"] <= slot.quota_limit
-                if enough_free and within_quota:
+                if free >= minimum and (slot.quota_limit < 0 or used <= slot.quota_limit):
                     break
                 if self.event is not None and self.event.writing() and self.event.path == rel:
                     continue
-                size = (base / rel).stat().st_size
+                size = self._sizes(base, rel)
+                plan.append(rel)
+                free += size
+                used -= size
+            return plan
+
+    def remove_recordings(self, slot: Slot, rels: list[str]) -> tuple[int, int]:
+        """Remove these recordings (and their thumbnails); (files removed, bytes freed)."""
+        with self._state.lock:
+            base = self.data_dir(slot.dev_path)
+            removed = freed = 0
+            for rel in rels:
+                if not (base / rel).is_file():
+                    continue
+                freed += self._sizes(base, rel)
                 self._remove_file(base, rel)
                 removed += 1
-                freed += size
             if removed:
                 self.changed()
             return removed, freed
+
+    def free_up(self, slot: Slot) -> tuple[int, int]:
+        """``FREE_UP`` at once (see :meth:`free_up_plan`). Returns (files removed, bytes freed)."""
+        with self._state.lock:
+            return self.remove_recordings(slot, self.free_up_plan(slot))
+
+    def fill(self, slot: Slot) -> str:
+        """The ``storage_full`` fault: an old recording fills the slot below the recommended minimum and rotation
+        is turned off. Returns the filler's path (a sparse file; FREE_UP removes it first, being the oldest)."""
+        with self._state.lock:
+            self.require_configured(slot, "storage_full")
+            info = self.slot_json(slot)
+            size = max(1, info["iStatsFreeBytes"] - info["iQuotaMinimumRecommendBytes"] // 2)
+            when = device_now(self._state) - dt.timedelta(days=30)
+            existing = self.recordings(slot)
+            if existing:
+                oldest = dt.datetime.strptime(existing[0].rsplit("/", 1)[-1][:19], "%Y-%m-%d %H-%M-%S")
+                when = min(when, (oldest - dt.timedelta(days=1)).replace(tzinfo=when.tzinfo))
+            rel = samples.recording_name(when, self.next_serial())
+            path = self.data_dir(slot.dev_path) / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as handle:
+                handle.truncate(size)
+            os.utime(path, (when.timestamp(), when.timestamp()))
+            slot.quota_rotate = False
+            self.changed()
+            return rel
 
     def remove(self, slot: Slot, paths: list[str]) -> None:
         """``REMOVE_FILES_OR_DIRECTORIES`` (paths relative to the data directory); all checked before any goes."""
@@ -439,7 +519,7 @@ class StorageArea:
         without, it is a small real MP4 (or JPEG for ``ext="jpg"``).
         """
         with self._state.lock:
-            when = when or dt.datetime.now()
+            when = when or device_now(self._state)
             rel = samples.recording_name(when, self.next_serial(), ext)
             path = self.data_dir(dev_path) / rel
             if size_bytes is not None:
@@ -454,6 +534,19 @@ class StorageArea:
             return rel
 
 
+ADVANCERS: list[Callable[[DeviceState, StorageArea], None]] = []
+"""Run by :func:`storage_area` before it answers (storage tasks, the ALWAYS_ON writer register here)."""
+
+
 def storage_area(state: DeviceState) -> StorageArea:
-    """The storage/recording area state of ``state`` (created on first use)."""
-    return state.area("storage", lambda: StorageArea(state))
+    """The storage/recording area state of ``state`` (created on first use), brought up to date."""
+    with state.lock:
+        area = state.area("storage", lambda: StorageArea(state))
+        if not area.advancing:
+            area.advancing = True
+            try:
+                for advance in ADVANCERS:
+                    advance(state, area)
+            finally:
+                area.advancing = False
+        return area

@@ -3,8 +3,12 @@
 - ``/ws/inference/results``: while inference is enabled, one JSON text message per ``1 / inference_rate_hz`` s,
   ``{task_type, timestamp_ms, model_id, detection|classification: {entries: [...]}}``. ``task_type`` is the
   protobuf enum name (``"DETECTION"``, ``"CLASSIFICATION"``: protobuf's JSON default; unverified), ``timestamp_ms`` an
-  integer, ``model_id`` the model file; boxes are float pixels of a :data:`FRAME_W` x :data:`FRAME_H` frame. Nothing
-  is sent while inference is off. Client messages are echoed back.
+  integer, ``model_id`` the model file. Detection entries are ``{box{left,top,right,bottom}, score, class_id,
+  class_name}``, boxes in float pixels of the 640 x 360 frame, where :mod:`recamera_mcp.simulator.scene` says (a
+  person walking by a documented formula of ``timestamp_ms``, a parked car at a fixed box): the same objects a
+  captured JPEG of that instant shows. Nothing is sent while inference is off. Client messages are echoed back.
+- The handshake needs the token in the ``Cookie`` header (checked by ``DeviceGate``); a ``?token=`` query is
+  ignored, as nginx's ``auth_request`` ignores it, so a query token alone answers 401 (verified on a device).
 - ``/ws/system/logs``: on connect a JSON array of the recent history ``[{sTimestamp, sLevel, sData}]``, then one
   JSON object per new line, checked every ``1 / log_rate_hz`` s. Lines are plausible daemon chatter (one per tick)
   plus real events: every request the device served (nginx access style, no query string, no body) and whatever
@@ -29,12 +33,13 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from recamera_mcp.simulator import scene
 from recamera_mcp.simulator.fakeshell import HOSTNAME, FakeShell
 from recamera_mcp.simulator.routes.ai_state import active_inference, ai_state
 from recamera_mcp.simulator.routes.common import device_of, parse_json
 from recamera_mcp.simulator.state import DeviceState
 
-FRAME_W, FRAME_H = 1920.0, 1080.0
+FRAME_W, FRAME_H = float(scene.FRAME_W), float(scene.FRAME_H)
 LOG_HISTORY = 200
 """Lines kept in the ring buffer (the history sent on connect)."""
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
@@ -122,6 +127,8 @@ def _chatter_line(state: DeviceState, logs: LogState) -> tuple[str, str]:
     if enabled and rng.random() < 0.3:
         return "INFO", f"sscma-node[1102]: inference {model} {min(fps, 30) * rng.uniform(0.93, 1.0):.1f} fps"
     level, template = rng.choice(_CHATTER)
+    if "iMode 0" in template and state.configs["/notify/cfg"]["iMode"] != 0:
+        level, template = _CHATTER[0]  # that line is only true while notifications are off
     text = template.format(
         fps=rng.uniform(29.6, 30.0),
         kbps=rng.randint(7600, 8400),
@@ -229,7 +236,8 @@ def inference_message(state: DeviceState, now: float | None = None) -> dict[str,
     now = time.time() if now is None else now
     classes = [str(c) for c in ai_state(state).models.get(model, {}).get("classes", [])] or ["person"]
     t = now - state.boot_time + 3 * state.index
-    message: dict[str, Any] = {"timestamp_ms": int(now * 1000), "model_id": model}
+    stamp_ms = int(now * 1000)
+    message: dict[str, Any] = {"timestamp_ms": stamp_ms, "model_id": model}
     if category == "Classification":
         labels = [c for c in classes if c != "background"] or classes
         top = labels[int(t / 5) % len(labels)]
@@ -243,37 +251,8 @@ def inference_message(state: DeviceState, now: float | None = None) -> dict[str,
         message["task_type"] = "CLASSIFICATION"
         message["classification"] = {"entries": entries}
         return message
-    # A person walking back and forth, and a parked car that a flickering score sometimes drops.
-    cx = FRAME_W / 2 + 0.36 * FRAME_W * math.sin(t * 2 * math.pi / 12)
-    cy = 0.56 * FRAME_H + 12 * math.sin(t * 2 * math.pi / 0.9)
-    w, h = 210.0 + 20 * math.sin(t / 2), 500.0 + 30 * math.sin(t / 2)
-    person_id, person_name = _class_id(classes, "person")
-    entries = [
-        {
-            "box": {
-                "left": round(cx - w / 2, 1),
-                "top": round(cy - h / 2, 1),
-                "right": round(cx + w / 2, 1),
-                "bottom": round(cy + h / 2, 1),
-            },
-            "score": round(0.86 + 0.06 * math.sin(t * 1.7), 4),
-            "class_id": person_id,
-            "class_name": person_name,
-        }
-    ]
-    car_score = 0.55 + 0.2 * math.sin(t * 0.9)
-    if "car" in classes and car_score >= 0.4:
-        car_id, car_name = _class_id(classes, "car")
-        entries.append(
-            {
-                "box": {"left": 1380.0, "top": 610.0, "right": 1820.0, "bottom": 900.0},
-                "score": round(car_score, 4),
-                "class_id": car_id,
-                "class_name": car_name,
-            }
-        )
     message["task_type"] = "DETECTION"
-    message["detection"] = {"entries": entries}
+    message["detection"] = {"entries": scene.detections(stamp_ms / 1000, state.index, classes)}
     return message
 
 

@@ -6,9 +6,15 @@ maintenance (reboot, two-phase factory reset, firmware version, config export an
 - ``POST /system/factory-reset``: an empty body answers ``sConfirmToken`` (valid ``factory_reset_token_ttl_s``,
   single use); the token back resets every config, restores the factory password with must-change (``iAuth 2``)
   and reboots.
-- ``GET /config/export`` builds a real tar of the configs as JSON, served (with the login cookie) at raw
-  ``/download/config.tar`` for ``config_export_ttl_s``; ``POST /config/upload`` (resumable) validates such a tar
-  strictly and keeps it until the next reboot ("config import pending reboot").
+- ``GET /config/export`` builds a real tar of the configs as JSON (one ``<path>.json`` per config object plus a
+  ``manifest.json`` with the serial and firmware), served (with the login cookie) at raw ``/download/config.tar``
+  for ``config_export_ttl_s``; ``POST /config/upload`` (resumable) validates such a tar strictly ("Invalid config
+  archive: ...") and keeps it until the next reboot ("config import pending reboot"): any reboot applies it (a
+  factory reset drops it). An import never changes what is the camera's own: :data:`DEVICE_SPECIFIC` configs
+  (``/network/lan``: addresses, DNS, MAC; ``/record/storage/config``: its storage slot) stay, read-only fields
+  (``rtsp.sURL``, the LAN MAC, encode ``id``) stay, the clock stays (``/system/time`` takes the method, NTP server
+  and zone but not ``iTimestamp``), and the manifest's serial and firmware are ignored. Never in an export: the
+  password, the login secret, the HTTPS certificate, Wi-Fi networks, models and recordings.
 """
 
 from __future__ import annotations
@@ -27,14 +33,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from recamera_mcp.simulator.dialects import installed_version
 from recamera_mcp.simulator.errors import Module, SimError, invalid
 from recamera_mcp.simulator.routes.common import data, device_of, read_object, success
 from recamera_mcp.simulator.routes.config import ConfigHooks
+from recamera_mcp.simulator.routes.diagnosis import pin_resources
 from recamera_mcp.simulator.routes.uploads import Upload, resumable
 from recamera_mcp.simulator.schemas import ALL_SPECS, apply_write
 from recamera_mcp.simulator.state import DeviceState
-
-FIRMWARE_VERSION = "V1.0.10"
 
 
 async def device_info(request: Request) -> Response:
@@ -42,7 +48,7 @@ async def device_info(request: Request) -> Response:
     return data(
         {
             "sBasePlateModel": "Base Board-V1.0,Expand Board-V1.0",
-            "sFirmwareVersion": state.extras.get("firmware_version", FIRMWARE_VERSION),
+            "sFirmwareVersion": firmware_version(state),
             "sSensorModel": "SC850SL",
             "sSerialNumber": state.settings.serial,
             "sDeviceName": f"reCamera2-{state.settings.serial[-4:]}",
@@ -74,6 +80,7 @@ async def resource_info(request: Request) -> Response:
             "iStorageTotal": storage_total,
             "sStorage": f"{storage_used / 1024 / 1024:.1f}G/{storage_total / 1024 / 1024:.1f}G",
         }
+        | pin_resources(state, mem_total)
     )
 
 
@@ -121,17 +128,24 @@ def maintenance_of(state: DeviceState) -> Maintenance:
 
 def firmware_version(state: DeviceState) -> str:
     """The running firmware version (changed by a successful upgrade)."""
-    return str(state.extras.get("firmware_version", FIRMWARE_VERSION))
+    return str(state.extras.get("firmware_version", installed_version(state)))
+
+
+DEVICE_SPECIFIC = frozenset({"/network/lan", "/record/storage/config"})
+"""Config objects a config import leaves as they are (the camera's network addresses, its storage slot)."""
 
 
 def reboot_device(state: DeviceState) -> None:
-    """Apply a pending config import, then go down for ``settings.reboot_s`` (sessions invalidated)."""
-    with state.lock:
-        pending = maintenance_of(state).pending_import
-        if pending is not None:
-            state.configs.update(pending)
-            maintenance_of(state).pending_import = None
+    """Go down for ``settings.reboot_s``; a pending config import is applied when the camera boots."""
     state.reboot()
+
+
+def _apply_import(state: DeviceState) -> None:
+    """At boot: the pending import's configs, each written over the current one (read-only fields kept)."""
+    box = maintenance_of(state)
+    pending, box.pending_import = box.pending_import, None
+    for path, body in (pending or {}).items():
+        state.configs[path] = apply_write(ALL_SPECS[path], body, state.configs[path])
 
 
 # ---- reboot and factory reset --------------------------------------------------------------------------------
@@ -232,7 +246,8 @@ async def config_download(request: Request) -> Response:
 
 
 def parse_config_tar(path: Any) -> dict[str, Any]:
-    """The configs of an exported tar, each checked with the strict write rule; raises the device's error."""
+    """The config bodies of an exported tar (device-specific ones left out), each checked with the strict write
+    rule; raises the device's error."""
     by_member = {_member_name(p): p for p in ALL_SPECS}
     configs: dict[str, Any] = {}
     try:
@@ -243,6 +258,8 @@ def parse_config_tar(path: Any) -> dict[str, Any]:
                 spec_path = by_member.get(member.name)
                 if spec_path is None or not member.isfile():
                     raise invalid(_M, f"Invalid config archive: unexpected member {member.name!r}")
+                if spec_path in DEVICE_SPECIFIC:
+                    continue
                 handle = tar.extractfile(member)
                 if handle is None or member.size > 1024 * 1024:
                     raise invalid(_M, f"Invalid config archive: unreadable member {member.name!r}")
@@ -251,7 +268,8 @@ def parse_config_tar(path: Any) -> dict[str, Any]:
                 except ValueError as exc:
                     raise invalid(_M, f"Invalid config archive: {member.name} is not JSON") from exc
                 try:
-                    configs[spec_path] = apply_write(ALL_SPECS[spec_path], body)
+                    apply_write(ALL_SPECS[spec_path], body)  # checked now, applied at the next boot
+                    configs[spec_path] = body
                 except SimError as exc:
                     raise invalid(_M, f"Invalid config archive: {member.name}: {exc.message}") from exc
     except tarfile.TarError as exc:
@@ -296,3 +314,5 @@ HOOKS: dict[str, ConfigHooks] = {
         on_read=_time_on_read, after_write=_time_after_write, success_message="Time set successfully"
     ),
 }
+
+ON_BOOT = [_apply_import]

@@ -4,15 +4,20 @@ Three steps on one endpoint (``/model/upload``, ``/system/firmware-upgrade``, ``
 
 1. ``POST ?upload-type=resumable`` with a ``File-Size`` header (or ``{"iFileSize": N}``) answers a ``File-Id``
    header.
-2. ``POST ?id=N`` with ``Content-Range: bytes a-b/total`` and the binary chunk. Chunks must follow each other
+2. ``POST ?id=N`` with ``Content-Range`` and the binary chunk. Both forms are taken on every endpoint, in both
+   firmware generations: ``bytes a-b/total`` (what the web UI sends for models) and ``bytes a-b`` (what it sends
+   for firmware and config); a ``total`` that is not the announced size answers 400. Chunks must follow each other
    exactly: an out-of-order or overlapping chunk is refused (HTTP 416) with the bytes received so far. An
-   incomplete upload answers HTTP 308 "Resume Incomplete" with ``Range: bytes=0-N`` (Google resumable style), a
-   complete one HTTP 200. A chunk with an empty body and ``Content-Range: bytes */total`` is a status query: it
-   answers the same way without writing, so a client can resume after an interruption.
+   incomplete upload answers HTTP 308 "Resume Incomplete" with ``Range: bytes=0-N`` (Google resumable style, no
+   ``Range`` before the first byte), a complete one HTTP 200.
+   **Status query**: an empty body with ``Content-Range: bytes */total`` (or ``bytes */*``, or no Content-Range at
+   all) answers the same way without writing, so a client can resume after an interruption.
 3. ``POST ?start=N&md5sum=hex`` checks that every byte arrived and the md5, then hands the file to the area.
 
 Bytes go to one temporary file per upload (never kept in memory). The total size is capped by
 ``settings.max_upload_bytes``; at most :data:`MAX_SESSIONS` sessions are open per device (the oldest is dropped).
+Sessions live on the data partition: they **survive a reboot** (a client logs in again and resumes with its
+``File-Id``); a factory reset drops them.
 """
 
 from __future__ import annotations
@@ -160,11 +165,13 @@ async def _chunk(state: DeviceState, request: Request, module: Module, kind: str
     header = (request.headers.get("Content-Range") or "").strip()
     body = await request.body()
     query = _QUERY.fullmatch(header)
+    if query is not None and query[1] != "*" and int(query[1]) != upload.total:
+        raise invalid(module, f"Content-Range total {query[1]} does not match File-Size {upload.total}")
     if query is not None or (not header and not body):
         return _progress(upload)  # status query: nothing written
     match = _RANGE.fullmatch(header)
     if match is None:
-        raise invalid(module, "Missing or invalid Content-Range header (expected 'bytes a-b/total')")
+        raise invalid(module, "Missing or invalid Content-Range header (expected 'bytes a-b/total' or 'bytes a-b')")
     first, last, total = int(match[1]), int(match[2]), match[3]
     if not body:
         raise invalid(module, "No file data provided")

@@ -22,6 +22,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from recamera_mcp.simulator.scene import FRAME_SIZE
+
 SYSTEM_PYTHON = "/usr/bin/python3"
 SERVER_SCRIPT = Path(__file__).with_name("gst_server.py")
 STREAMS = ("main", "sub")
@@ -86,7 +88,7 @@ class RtspFeed:
         *,
         fps: int = 30,
         stale_frames: int = 120,
-        main_size: tuple[int, int] = (640, 360),
+        main_size: tuple[int, int] = FRAME_SIZE,
         sub_size: tuple[int, int] = (320, 180),
     ) -> None:
         self.host = host

@@ -6,6 +6,7 @@ import ipaddress
 
 from recamera_mcp.simulator.errors import Module
 from recamera_mcp.simulator.schemas.base import Check, ConfigSpec, Json, OneOf, Pattern, Range
+from recamera_mcp.simulator.zones import known_zone
 
 _M = Module.DEVICE
 
@@ -76,7 +77,7 @@ TIME = ConfigSpec(
         "dNtpConfig.sPort": Check(_numeric_port, "a numeric port 1~65535"),
         "iTimestamp": Range(0, 4102444800),
         "sTz": Pattern(r"UTC[+-](1[0-4]|[0-9])(:[0-5][0-9])?", "UTC+H or UTC-H (e.g. UTC+8)"),
-        "sTimezone": Pattern(r"[A-Za-z_]+(/[A-Za-z0-9_+\-]+){0,2}", "an IANA zone name such as Europe/Berlin"),
+        "sTimezone": Check(known_zone, "an IANA zone name such as Europe/Berlin"),
     },
     cross=(_time_rules,),
     body_rules=(_time_body,),
