@@ -77,7 +77,11 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         version=__version__,
         lifespan=lifespan,
         middleware=[
-            InputBounds(), ArgumentErrorRedaction(), DeviceTextGuard(), LogBridgeMiddleware(), ToolsetAdvice(state),
+            InputBounds(),
+            ArgumentErrorRedaction(),
+            DeviceTextGuard(),
+            LogBridgeMiddleware(),
+            ToolsetAdvice(state),
             CompactJsonText(),
         ],  # fmt: skip
     )

@@ -142,9 +142,10 @@ async def test_latency_past_the_timeout_is_a_timeout_and_a_write_is_sent_once(co
     assert await settled(lambda: reads(camera), 1) == 1  # a timeout is told at once, not retried
     camera.camera.faults.latency_s = 0
     async with connect(make_options(timeout_s=0.5)) as mcp:
-        await call_ok(mcp, "login", host=camera.address)
+        dry = {"host": camera.address, "area": "time", "changes": {"sTimezone": "UTC"}, "dry_run": True}
+        await call_ok(mcp, "update_config", **dry)  # logged in, firmware generation known: the write comes next
         camera.camera.clear_log()
-        with on_the_write(camera, latency_s=2.0):
+        with on_the_write(camera, latency_s=2.0):  # (latency hits every request after the read, not only TIME)
             result = await update_timezone(mcp, camera, "Asia/Tokyo")
     assert result.is_error and "read its state back before sending it again" in result.content[0].text
     assert await settled(lambda: writes(camera), 1) == 1, "a write that timed out was sent again"

@@ -2,8 +2,8 @@
 use and shown to the user; a changed one is refused before anything is sent, with the operator's way to accept it;
 redirects between HTTP and HTTPS are followed for every method on the same host only.
 
-These run against TLS servers the tests start themselves (``tls.py``); the simulator's own HTTPS listener is used by
-``test_tls_simulator.py``."""
+These run against TLS servers the tests start themselves (``tls.py``), to reach every branch of the rule; the
+simulator's own HTTPS listener is used end to end by ``test_tls_simulator.py``."""
 
 from __future__ import annotations
 

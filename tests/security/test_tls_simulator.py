@@ -1,38 +1,24 @@
-"""HTTPS end to end against the simulator's own listener (self-signed per camera, nginx's 307 both ways).
-
-NEEDS the simulator's HTTPS listener from branch ``sim-lifecycle`` (``SimSettings.https_port``, ``SimDevice.https_url``,
-the fault ``rotate_certificate``). Until that is merged into main these tests are skipped, and say so; the same
-behaviour is covered meanwhile by ``test_tls_pinning.py`` against TLS servers the tests start themselves.
-"""
+"""HTTPS end to end against the simulator's own listener (self-signed per camera, nginx's 307 both ways):
+turning HTTPS on switches the session and pins the certificate, a rotated certificate is refused until the operator
+accepts it, turning HTTPS off switches back. ``test_tls_pinning.py`` covers the transport's rules in detail."""
 
 from __future__ import annotations
 
 import argparse
 
-import pytest
-
 from recamera_mcp.server.pins_cli import run as pins_command
 from recamera_mcp.simulator.fleet import SimDevice
-from recamera_mcp.simulator.settings import SimSettings
+from recamera_mcp.simulator.routes.secure import secure_area
 from tests.server.conftest import make_options
 from tests.server.helpers import call_error, call_ok
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(SimDevice, "https_url") or "https_port" not in SimSettings.__dataclass_fields__,
-    reason="needs the simulator's HTTPS listener (branch sim-lifecycle, not merged into main yet)",
-)
-
 
 def fingerprint(camera: SimDevice) -> str:
-    from recamera_mcp.simulator.routes.secure import secure_area  # type: ignore[import-not-found]
-
     return str(secure_area(camera.camera).fingerprint)
 
 
 def rotate(camera: SimDevice) -> None:
-    from recamera_mcp.simulator.routes.secure import secure_area  # type: ignore[import-not-found]
-
-    secure_area(camera.camera).rotate()
+    secure_area(camera.camera).rotate()  # the simulator's fault rotate_certificate
 
 
 async def test_https_on_switches_the_session_and_pins_the_certificate(connect, camera, tmp_path):
@@ -43,12 +29,13 @@ async def test_https_on_switches_the_session_and_pins_the_certificate(connect, c
         session = (await call_ok(mcp, "list_sessions"))["sessions"][0]
         assert session["base_url"] == camera.https_url and session["tls_sha256"] == fingerprint(camera)
         assert (await call_ok(mcp, "get_device_status", host=camera.address))["serial"]
-        # a new certificate (another device, or a re-flash) is refused before anything is sent over it
-        rotate(camera)
-        camera.camera.clear_log()
+    # a new certificate (another device, or a re-flash) is refused before anything is sent over it
+    rotate(camera)
+    camera.camera.clear_log()
+    async with connect(make_options(pins_path=pins)) as mcp:  # a new connection meets the new certificate
         text = await call_error(mcp, "get_device_status", host=camera.address)
-        assert "another TLS certificate than the one pinned" in text and "pins forget" in text
-        assert not [e for e in camera.camera.log if e.status != 307], "a request went over the unpinned connection"
+    assert "another TLS certificate than the one pinned" in text and "pins forget" in text
+    assert not [e for e in camera.camera.log if e.status != 307], "a request went over the unpinned connection"
     assert pins_command(argparse.Namespace(action="forget", host=camera.address, kind="tls", pins=str(pins))) == 0
     async with connect(make_options(pins_path=pins)) as mcp:
         assert (await call_ok(mcp, "get_device_status", host=camera.address))["serial"]
