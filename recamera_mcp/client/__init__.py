@@ -16,6 +16,7 @@ from recamera_mcp.client._client import DEFAULT_USERNAME, ReCameraClient
 from recamera_mcp.client._endpoints import CONFIG_AREAS, AreaSpec, ConfigArea
 from recamera_mcp.client._errors import (
     AuthError,
+    Conflict,
     DeviceApiError,
     DeviceTimeout,
     DeviceUnreachable,
@@ -35,7 +36,7 @@ from recamera_mcp.client._errors import (
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, is_local_address, parse_host, resolve_host
 from recamera_mcp.client._localfile import SafeFile, safe_file_name
-from recamera_mcp.client._models import FieldChange, LoginResult, Problem, WriteResult
+from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._pins import LOGIN_KEY, TLS_CERTIFICATE, PinKind, PinStore, pin_key_of
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
@@ -80,6 +81,7 @@ __all__ = [
     "BatteryInfo",
     "ConfigAPI",
     "ConfigArea",
+    "Conflict",
     "DeviceApiError",
     "DeviceResponse",
     "DeviceStatus",
@@ -117,6 +119,7 @@ __all__ = [
     "RecordingList",
     "RecordingStatus",
     "ResetResult",
+    "Revert",
     "RuleInfo",
     "SafeFile",
     "SecretWouldMove",

@@ -23,6 +23,7 @@ from recamera_mcp.client._errors import (
     MustChangePassword,
     NotSupported,
     ReCameraError,
+    module_of_code,
 )
 from recamera_mcp.client._untrusted import cap_text, escape_controls
 
@@ -51,6 +52,15 @@ _MODULE_HINTS = {
     3: "the recording subsystem refused it: check the storage slot state and the recording rules",
     4: "the AI subsystem refused it: check the model and its info",
 }
+_MESSAGE_HINTS = (
+    ("connect timeout", "the network did not answer: check that the SSID is in range (scan the Wi-Fi list) and try "
+     "again"),
+    ("worng password", "the Wi-Fi password is wrong: give the network's password"),
+    ("wrong password", "the password is wrong: give the right one"),
+    ("unable to obtain ip address", "the link is up but DHCP gave no address: check the network's DHCP server, or set "
+     "a static address"),
+)  # fmt: skip
+"""What to try for a known failure message (lower case, matched at the start)."""
 
 
 def _int(value: Any) -> int | None:
@@ -115,11 +125,20 @@ def failure_of(where: str, status: int, body: Any, *, must_change: bool = False)
         )
     if status == 401 or code == 401:
         return AuthError(f"{where} needs a login ({message or 'Unauthorized'})", "log in first")
+    module = module_of_code(code)
     detail = f" with device code {code}" if code is not None and code not in (0, 200, status) else ""
+    if module is not None:
+        detail += f" ({module} module)"
     if soft is not None:
         detail = f" ({soft})"
-    module_hint = _MODULE_HINTS.get((code or 0) // 10000) if code is not None and 10000 <= code < 60000 else None
-    hint = module_hint or _HINTS.get(status, _HINTS.get(code or 0, "check the request against the API reference"))
+    lowered = (message or "").strip().lower()
+    message_hint = next((hint for start, hint in _MESSAGE_HINTS if lowered.startswith(start)), None)
+    module_hint = _MODULE_HINTS.get((code or 0) // 10000) if module is not None and code is not None else None
+    hint = (
+        message_hint
+        or module_hint
+        or _HINTS.get(status, _HINTS.get(code or 0, "check the request against the API reference"))
+    )
     return DeviceApiError(
         f"{where} failed: HTTP {status}{detail}" + (f": {message}" if message else ""),
         hint,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from recamera_mcp.client._errors import NotSupported, ReCameraError
 from recamera_mcp.client._funnel import DEFAULT_USERNAME, Funnel
+from recamera_mcp.client._models import FieldChange, Revert
 from recamera_mcp.client.config import ConfigAPI
 from recamera_mcp.client.image import ImageAPI
 from recamera_mcp.client.inference import InferenceAPI
@@ -64,3 +66,24 @@ class ReCameraClient(Funnel):
     def inference(self) -> InferenceAPI:
         """The inference engine."""
         return InferenceAPI(self, self.models)
+
+    async def revert(self, step: Revert) -> list[FieldChange]:
+        """Put back what one write changed (its :class:`Revert`), by the same read-before-write path: the device's
+        current values are checked against the ones the write left, and a field that moved on since raises
+        :class:`Conflict` before anything is written. Returns each field put back, before and after."""
+        args = step.args
+        if step.op == "config.update":
+            result = await self.config.update(
+                args["path"],
+                args["changes"],
+                raw=bool(args.get("raw")),
+                write_method=args.get("write_method"),
+                expect=step.expect,
+            )
+            return result.changes
+        if step.op == "image.tune":
+            tuned = await self.image.tune(args["scene"], expect=step.expect, **args["groups"])
+            if not tuned.ok:
+                raise ReCameraError(f"{self.address.key}: putting the image values back failed: {tuned.summary()}")
+            return tuned.changes
+        raise NotSupported(f"cannot revert a {step.op} change", "put the values back by hand")

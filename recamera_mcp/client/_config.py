@@ -9,16 +9,16 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from recamera_mcp.client._endpoints import CONFIG_AREAS, AreaSpec, ConfigArea, area_for_path
-from recamera_mcp.client._errors import ValidationError
+from recamera_mcp.client._errors import Conflict, ValidationError
 from recamera_mcp.client._host import CGI_PREFIX
-from recamera_mcp.client._merge import Planned, flatten, plan_changes, value_at
-from recamera_mcp.client._models import FieldChange, WriteResult
-from recamera_mcp.client._secrets import mask_value
+from recamera_mcp.client._lists import ABSENT, Key, Path, Pos, display, leaves, nest, related, shape
+from recamera_mcp.client._merge import Planned, differs, plan_changes, value_at
+from recamera_mcp.client._models import FieldChange, Revert, WriteResult
+from recamera_mcp.client._secrets import mask_secrets, mask_value
 
-__all__ = ["WritePlan", "area_spec", "resolve_spec"]
+__all__ = ["WritePlan", "area_spec", "check_expected", "resolve_spec"]
 
 _WRITE_METHODS = frozenset({"PUT", "POST"})
-_MISSING = object()
 
 
 def area_spec(area: ConfigArea | str) -> AreaSpec:
@@ -72,6 +72,22 @@ def resolve_spec(path_or_area: str | ConfigArea, *, raw: bool = False, write_met
     return spec
 
 
+def check_expected(host: str, spec: AreaSpec, current: dict[str, Any], expect: Mapping[str, Any]) -> None:
+    """Raise :class:`Conflict` for the first field of ``expect`` (nested like a change) that ``current`` no longer
+    holds: the device moved on since the change that left those values."""
+    _, planned = plan_changes(current, expect, spec.secret_fields, spec.lists, expect=True)
+    for p in planned:
+        if differs(p.before, p.wanted):
+            now, left = (mask_value(p.shape, v, spec.secret_fields) for v in (p.before, p.wanted))
+            state = "is gone" if p.before is ABSENT else "is back" if p.wanted is ABSENT else f"is {now!r} now"
+            left_text = "removed it" if p.wanted is ABSENT else f"left {left!r}"
+            raise Conflict(
+                f"{host}: {spec.path} {p.field} {state}, but the change being undone {left_text}: it was changed since",
+                "read the object and change it directly; putting the older value back would overwrite the newer one",
+                field=p.field,
+            )
+
+
 @dataclass
 class WritePlan:
     """A validated read-modify-write: the whole object to send and the leaves asked to change."""
@@ -87,13 +103,13 @@ class WritePlan:
         cls, spec: AreaSpec, current: dict[str, Any], changes: Mapping[str, Any], *, reveal_secrets: bool = False
     ) -> WritePlan:
         """Validate ``changes`` against ``current``; raises :class:`ValidationError` before any write."""
-        merged, planned = plan_changes(current, changes, spec.secret_fields)
+        merged, planned = plan_changes(current, changes, spec.secret_fields, spec.lists)
         return cls(spec, current, merged, planned, reveal_secrets)
 
     @property
     def differing(self) -> list[Planned]:
         """The asked leaves whose wanted value differs from the current one."""
-        return [p for p in self.planned if p.before != p.wanted or type(p.before) is not type(p.wanted)]
+        return [p for p in self.planned if differs(p.before, p.wanted)]
 
     @property
     def needs_write(self) -> bool:
@@ -110,23 +126,26 @@ class WritePlan:
             if destination not in changed:
                 continue
             for secret in sorted(secrets):
-                kept = value_at(self.current, secret)
+                kept = value_at(self.current, tuple(secret.split(".")))
                 if secret not in asked and kept not in (None, ""):
                     moved.append((destination, secret))
         return moved
 
-    def _shown(self, field: str, value: Any) -> Any:
-        return value if self.reveal_secrets else mask_value(field, value, self.spec.secret_fields)
+    def _shown(self, planned_shape: str, value: Any) -> Any:
+        if value is ABSENT:
+            return None
+        return value if self.reveal_secrets else mask_value(planned_shape, value, self.spec.secret_fields)
 
     def _is_asked(self, name: str) -> bool:
-        return any(
-            name == p.field or name.startswith(p.field + ".") or p.field.startswith(name + ".") for p in self.planned
-        )
+        return any(related(name, p.field) for p in self.planned)
+
+    def _leaves(self, obj: Any) -> dict[str, tuple[str, Any]]:
+        """Displayed path -> (shape, value) of every leaf."""
+        return {display(path): (shape(path), value) for path, value in leaves(obj, self.spec.lists)}
 
     def preview(self, *, dry_run: bool) -> WriteResult:
-        """The result without a write: in a dry run what would change, otherwise (nothing to do) every asked field."""
-        listed = self.differing if dry_run else self.planned
-        untouched = [name for name, _ in flatten(self.current) if not self._is_asked(name)]
+        """The result without a write: every asked field with the value it would get (dry run), or keeps."""
+        untouched = [name for name in self._leaves(self.current) if not self._is_asked(name)]
         return WriteResult(
             path=self.spec.path,
             dry_run=dry_run,
@@ -134,28 +153,31 @@ class WritePlan:
             changes=[
                 FieldChange(
                     field=p.field,
-                    before=self._shown(p.field, p.before),
-                    after=self._shown(p.field, p.wanted if dry_run else p.before),
+                    before=self._shown(p.shape, p.before),
+                    after=self._shown(p.shape, p.wanted if dry_run else p.before),
                     kept=not dry_run,
                 )
-                for p in listed
+                for p in self.planned
             ],
             unchanged_fields=len(untouched),
+            body=(self.merged if self.reveal_secrets else mask_secrets(self.merged, self.spec.secret_fields))
+            if dry_run
+            else None,
         )
 
     def report(self, after: Any) -> WriteResult:
         """The result of a write, from the object read back after it."""
-        before_leaves = dict(flatten(self.current))
-        after_leaves = dict(flatten(after))
+        before_leaves = self._leaves(self.current)
+        after_leaves = self._leaves(after)
         changes = []
         for p in self.planned:
-            now = value_at(after, p.field)
+            now = self._now(after, p)
             changes.append(
                 FieldChange(
                     field=p.field,
-                    before=self._shown(p.field, p.before),
-                    after=self._shown(p.field, now),
-                    kept=now == p.wanted and isinstance(now, bool) == isinstance(p.wanted, bool),
+                    before=self._shown(p.shape, p.before),
+                    after=self._shown(p.shape, now),
+                    kept=_kept(now, p.wanted),
                 )
             )
         others = [
@@ -163,19 +185,75 @@ class WritePlan:
             for name in before_leaves.keys() | after_leaves.keys()
             if not self._is_asked(name) and name not in self.spec.volatile_fields
         ]
-        moved = sorted(name for name in others if before_leaves.get(name, _MISSING) != after_leaves.get(name, _MISSING))
+        gone = ("", ABSENT)
+
+        def side_effect(name: str) -> FieldChange:
+            (before_shape, old), (after_shape, new) = before_leaves.get(name, gone), after_leaves.get(name, gone)
+            return FieldChange(
+                field=name,
+                before=self._shown(before_shape or after_shape, old),
+                after=self._shown(before_shape or after_shape, new),
+            )
+
+        moved = sorted(
+            name for name in others if differs(before_leaves.get(name, gone)[1], after_leaves.get(name, gone)[1])
+        )
         return WriteResult(
             path=self.spec.path,
             dry_run=False,
             written=True,
             changes=changes,
             unchanged_fields=len(others) - len(moved),
-            other_changes=[
-                FieldChange(
-                    field=name,
-                    before=self._shown(name, before_leaves.get(name)),
-                    after=self._shown(name, after_leaves.get(name)),
-                )
-                for name in moved
-            ],
+            other_changes=[side_effect(name) for name in moved],
+            revert=self.revert(after),
         )
+
+    def _now(self, after: Any, p: Planned) -> Any:
+        """The value of a planned leaf in the object read back (a removed item by position: ABSENT when its list
+        has the length the write sent)."""
+        last = p.path[-1] if p.path else None
+        if p.wanted is ABSENT and isinstance(last, Pos):
+            items, sent = value_at(after, p.path[:-1], after=True), value_at(self.merged, p.path[:-1], after=True)
+            if isinstance(items, list) and isinstance(sent, list) and len(items) == len(sent):
+                return ABSENT
+        return value_at(after, p.path, after=True)
+
+    def revert(self, after: Any) -> Revert | None:
+        """What puts back every asked field the write changed, checked against the values it left; None when the
+        write changed none."""
+        undo: list[tuple[Path, Any]] = []
+        expect: list[tuple[Path, Any]] = []
+        fields: list[str] = []
+        appended: dict[Path, int] = {}
+        for p in self.planned:
+            now = self._now(after, p)
+            if not differs(p.before, now):
+                continue
+            fields.append(p.field)
+            path, last = p.path, p.path[-1]
+            if isinstance(last, Pos) and now is ABSENT:
+                # a removed item by position comes back at the end (nothing to check: positions moved up)
+                items = value_at(after, path[:-1], after=True)
+                appended[path[:-1]] = appended.get(path[:-1], len(items) if isinstance(items, list) else 0) + 1
+                undo.append(((*path[:-1], Pos(last.index, appended[path[:-1]] - 1)), p.before))
+                continue
+            undo.append((path, p.before))
+            if now is not ABSENT or isinstance(last, Key):
+                expect.append((path, now))
+        if not undo:
+            return None
+        area = area_for_path(self.spec.path, raw=self.spec.raw)
+        target = area.value if area is not None else _with_params(self.spec.path, self.spec.params)
+        args = {"path": target, "changes": nest(undo), "raw": self.spec.raw, "write_method": self.spec.write_method}
+        return Revert(op="config.update", target=target, args=args, expect=nest(expect), fields=fields)
+
+
+def _kept(now: Any, wanted: Any) -> bool:
+    """The device holds what was asked: the value, an added item's given fields, or a removed item's absence."""
+    if isinstance(wanted, dict) and isinstance(now, dict):
+        return all(k in now and not differs(now[k], v) for k, v in wanted.items())
+    return not differs(now, wanted)
+
+
+def _with_params(path: str, params: Mapping[str, str] | None) -> str:
+    return path + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")

@@ -15,7 +15,8 @@ ISP ``scene-save``                     404 (the commit alone saves)             
 =====================================  ==========================================  ==================================
 
 The generation is read from ``sFirmwareVersion`` (device info); a version this client cannot parse counts as
-the newer generation.
+the newer generation. Where the two differ in a request form, the device's refusal also tells which one it speaks
+(:func:`dialect_of_refusal`), and a client that guessed wrong sends the request again in the other form once.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-__all__ = ["Dialect", "dialect_of"]
+__all__ = ["Dialect", "dialect_of", "dialect_of_refusal"]
 
 _VERSION = re.compile(r"[Vv]?(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -42,3 +43,19 @@ def dialect_of(version: object) -> Dialect:
         return Dialect.CURRENT
     major, minor = int(match[1]), int(match[2])
     return Dialect.LEGACY if (major, minor) < (1, 1) else Dialect.CURRENT
+
+
+_LEGACY_SIGNS = ("invalid parameter: stask ", "invalid parameter: staskuid", "takes stasktype")
+_CURRENT_SIGNS = ("use stask", "async_submit")
+
+
+def dialect_of_refusal(message: object) -> Dialect | None:
+    """The generation a refusal of a request shows the camera speaks, or None: a storage control refused because
+    of ``sTask`` ("this firmware takes sTaskType") is legacy; one that asks for ``sTask`` / ``ASYNC_SUBMIT`` is
+    2026."""
+    text = message.lower() if isinstance(message, str) else ""
+    if any(sign in text for sign in _CURRENT_SIGNS):
+        return Dialect.CURRENT
+    if any(sign in text for sign in _LEGACY_SIGNS):
+        return Dialect.LEGACY
+    return None

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from recamera_mcp.client._lists import ListRules
+
 __all__ = ["CONFIG_AREAS", "AreaSpec", "ConfigArea", "area_for_path"]
 
 
@@ -53,6 +55,9 @@ class AreaSpec:
     secret_fields: frozenset[str] = field(default_factory=frozenset)
     volatile_fields: frozenset[str] = field(default_factory=frozenset)
     """Fields that change by themselves between two reads (the clock): never reported as side effects."""
+    lists: ListRules = field(default_factory=ListRules)
+    """How the object's lists of objects are matched in a change: by identity (``sID``, ``sName``, ``id``, or the
+    field given here), by position, or replaced whole (``_lists.py``)."""
     secret_destinations: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Where a kept secret is sent: a destination field (``dMqtt.sURL``) and the secrets the device sends there
     (``dMqtt.sPassword``). Changing the destination while keeping the secret needs the secret given again, or an
@@ -111,6 +116,7 @@ CONFIG_AREAS: dict[ConfigArea, AreaSpec] = {
     ConfigArea.OSD: AreaSpec(
         path="/osd/cfg",
         write_method="POST",
+        lists=ListRules(identity={"maskOverlay.privacyMask": "id"}),
         description="On-screen display: font, channel name, date/time, serial, inference overlay, privacy masks.",
     ),
     ConfigArea.AUDIO_MAIN: AreaSpec(path="/audio/0", write_method="POST", description="Audio of the main stream."),
@@ -122,11 +128,15 @@ CONFIG_AREAS: dict[ConfigArea, AreaSpec] = {
         path="/record/rule/config", write_method="POST", description="Recording on/off and writer format."
     ),
     ConfigArea.RECORD_SCHEDULE: AreaSpec(
-        path="/record/rule/schedule-rule-config", write_method="POST", description="Weekly recording schedule."
+        path="/record/rule/schedule-rule-config",
+        write_method="POST",
+        lists=ListRules(whole=frozenset({"lActiveWeekdays"})),
+        description="Weekly recording schedule.",
     ),
     ConfigArea.RECORD_TRIGGERS: AreaSpec(
         path="/record/rule/record-rule-config",
         write_method="POST",
+        lists=ListRules(identity={"lInferenceSet": "sID", "lInferenceSet[].lRegionFilter": ""}),
         description="What starts a recording: inference, timer, GPIO, TTY or HTTP trigger.",
     ),
     ConfigArea.STORAGE: AreaSpec(

@@ -18,6 +18,8 @@ No message ever contains a password or a token.
     │                                          .device_code, .module ("device"|"video"|"record"|"ai"|"terminal"|
     │                                          None), .device_message
     ├── StorageNotReady                        the storage slot's state does not allow it (e.g. not CONFIGURED)
+    ├── Conflict                               a value is no longer the one expected (an undo after the device
+    │                                          moved on): .field
     ├── ValidationError(ReCameraError, ValueError)   bad input caught before any I/O: .field
     ├── NotSupported                           the device does not implement this (501), or the client cannot
     └── DiscoveryError                         a subnet sweep could not run (nmap missing or failing, bad options)
@@ -34,6 +36,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "Conflict",
     "DiscoveryError",
     "Fix",
     "StorageNotReady",
@@ -168,6 +171,15 @@ class ValidationError(ReCameraError, ValueError):
 
 class NotSupported(ReCameraError):
     """The device (or this firmware) does not implement the requested operation."""
+
+
+class Conflict(ReCameraError):
+    """A field no longer holds the value a change left there (someone changed it since), so putting back the
+    value from before that change would overwrite the newer one. ``field`` names it."""
+
+    def __init__(self, message: str, hint: str = "", *, field: str, fix: Fix | None = None) -> None:
+        super().__init__(message, hint, fix=fix)
+        self.field = field
 
 
 class StorageNotReady(ReCameraError):

@@ -391,6 +391,11 @@ class Funnel:
             self._dialect = dialect_of(info.get("sFirmwareVersion"))
         return self._dialect
 
+    def note_dialect(self, dialect: Dialect) -> None:
+        """The camera's answers showed its generation (``_dialect.dialect_of_refusal``): use it until the next
+        login."""
+        self._dialect = dialect
+
     # ---- the funnel ----------------------------------------------------------------------------------------
     def _url(self, path: str, raw: bool) -> str:
         if not isinstance(path, str) or "://" in path or ".." in path.split("?", 1)[0].split("/"):

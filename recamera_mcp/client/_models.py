@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from recamera_mcp.client._errors import Fix
 
-__all__ = ["FieldChange", "LoginResult", "Problem", "WriteResult"]
+__all__ = ["FieldChange", "LoginResult", "Problem", "Revert", "WriteResult"]
 
 
 class LoginResult(BaseModel):
@@ -40,6 +40,22 @@ class FieldChange(BaseModel):
     ] = None
 
 
+class Revert(BaseModel):
+    """How to put back what one write changed: the client operation (``op``, ``args``) that writes the
+    before-values again, and ``expect``, the values the write left, which must still hold for it to run.
+
+    Held in memory for an undo and never shown: ``args`` carries the before-values, secrets included. Run it with
+    :meth:`ReCameraClient.revert`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    op: str = Field(description="config.update or image.tune")
+    target: str = Field(description="What was written: the config area or path, or the image profile")
+    args: dict[str, Any] = Field(default_factory=dict, repr=False)
+    expect: dict[str, Any] = Field(default_factory=dict, repr=False)
+    fields: list[str] = Field(default_factory=list, description="The fields the write changed")
+
+
 class WriteResult(BaseModel):
     """The outcome of a read-modify-write."""
 
@@ -48,7 +64,7 @@ class WriteResult(BaseModel):
     written: Annotated[bool, Field(description="True when a write was sent to the device.")]
     changes: Annotated[
         list[FieldChange],
-        Field(description="Every field asked to change (in a dry run: only the fields that would change)."),
+        Field(description="Every field asked to change, list item fields included (the same in a dry run)."),
     ]
     unchanged_fields: Annotated[
         int, Field(description="How many other fields of the object were left as they were.")
@@ -57,6 +73,12 @@ class WriteResult(BaseModel):
         list[FieldChange],
         Field(description="Fields not asked for that the device changed on its own (side effects of the write)."),
     ] = []
+    body: Annotated[
+        dict[str, Any] | None,
+        Field(description="Dry run: the whole object the write would send (secrets masked unless revealed)."),
+    ] = None
+    revert: Annotated[Revert | None, Field(exclude=True, repr=False)] = None
+    """What puts the before-values back (a write that changed something); never serialized."""
 
 
 class Problem(BaseModel):

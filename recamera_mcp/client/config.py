@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from recamera_mcp.client._config import WritePlan, area_spec, resolve_spec
+from recamera_mcp.client._config import WritePlan, area_spec, check_expected, resolve_spec
 from recamera_mcp.client._dialect import Dialect
 from recamera_mcp.client._endpoints import AreaSpec, ConfigArea, area_for_path
 from recamera_mcp.client._errors import NotSupported, ValidationError
@@ -81,6 +81,7 @@ class ConfigAPI:
         raw: bool = False,
         dry_run: bool = False,
         reveal_secrets: bool = False,
+        expect: Mapping[str, Any] | None = None,
         allow_secret_move: bool = False,
     ) -> WriteResult:
         """Change some fields of a config object and leave every other field as it was.
@@ -88,10 +89,12 @@ class ConfigAPI:
         GET the whole object, validate ``changes`` against it (unknown field or wrong type: :class:`ValidationError`
         and nothing is written), deep-merge them, check the area's rules, send the WHOLE object with the endpoint's
         method, GET it again and report each asked field and each side effect. ``dry_run`` sends nothing and
-        reports what would change. Secret values are masked in the result unless ``reveal_secrets``; a masked value
-        in ``changes`` keeps the device's value. A change of where a kept secret is sent (the MQTT broker of
-        ``dMqtt.sPassword``) raises :class:`SecretWouldMove` unless the secret is given again or
-        ``allow_secret_move`` (the user confirmed it).
+        reports what would change, with the whole body it would send. Secret values are masked in the result unless
+        ``reveal_secrets``; a masked value in ``changes`` keeps the device's value. Lists of objects merge item by
+        item (``_merge.py``). ``expect`` (nested like ``changes``): values the object must hold now, else
+        :class:`Conflict` and nothing is written (an undo uses it). The result's ``revert`` puts the before-values
+        back. A change of where a kept secret is sent (the MQTT broker of ``dMqtt.sPassword``) raises
+        :class:`SecretWouldMove` unless the secret is given again or ``allow_secret_move`` (the user confirmed it).
         """
         spec = resolve_spec(path_or_area, raw=raw, write_method=write_method)
         funnel = self._funnel
@@ -101,6 +104,8 @@ class ConfigAPI:
                 f"{funnel.address.key}: {spec.path} does not answer a JSON object, so it cannot be changed by field",
                 "send the whole body yourself with send_json()",
             )
+        if expect:
+            check_expected(funnel.address.key, spec, current, expect)
         plan = WritePlan.build(spec, current, changes, reveal_secrets=reveal_secrets)
         dialect = await funnel.dialect()
         check_merged(spec, plan.current, plan.merged, dialect)  # per-area rules (video, stream, OSD, audio, recording)

@@ -6,8 +6,10 @@ edit-mode sequence done right.
 The device's sequence (``recamera-api-fields.md`` §2.4): ``PUT /image/0/scene {"iProfile": N}`` enters edit mode
 for profile N (0 general, 1 day, 2 night), the per-profile PUTs replace WHOLE sub-objects, and
 ``PUT /image/0/scene {"iProfile": -1}`` commits and leaves edit mode (without it the changes are dropped after an
-idle timeout). ``POST /image/0/scene-save`` persists on newer firmware (404/501 on older firmware is fine).
-``video-adjustment`` and ``night-to-day`` are not per profile: they are applied and saved at once.
+idle timeout). Saving differs by firmware generation (``_dialect.py``): 2026 firmware saves the edited profile
+with ``POST /image/0/scene-save`` sent **before** the commit (the web UI's order), legacy firmware with the commit
+itself (it answers 404 to scene-save, which is tolerated). ``video-adjustment`` and ``night-to-day`` are not per
+profile: they are applied and saved at once.
 
 :meth:`ImageAPI.tune` validates everything before it writes, always sends the commit once it entered edit mode
 (also when a step failed) and reports the before/after of every field asked for, and of every field of the written
@@ -20,14 +22,37 @@ import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from recamera_mcp.client._errors import DeviceApiError, NotSupported, ReCameraError, ValidationError
+from recamera_mcp.client._dialect import Dialect
+from recamera_mcp.client._errors import Conflict, DeviceApiError, NotSupported, ReCameraError, ValidationError
 from recamera_mcp.client._funnel import Funnel
-from recamera_mcp.client._models import FieldChange
+from recamera_mcp.client._isp import (
+    BY_NAME,
+    GROUPS,
+    IMAGE_PATH,
+    READ_ONLY,
+    SAVE_PATH,
+    SCENE_PATH,
+    SCENES,
+    Adjustment,
+    Backlight,
+    Enhancement,
+    Exposure,
+    GroupSpec,
+    IspGroup,
+    NightToDay,
+    VideoAdjustment,
+    WhiteBalance,
+    check_backlight,
+    check_night_to_day,
+    parse_groups,
+    resolve_profile,
+)
+from recamera_mcp.client._merge import differs
+from recamera_mcp.client._models import FieldChange, Revert
 
 __all__ = [
     "GROUPS",
@@ -46,134 +71,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-IMAGE_PATH = "/image/0"
-SCENE_PATH = "/image/0/scene"
-SAVE_PATH = "/image/0/scene-save"
-SCENES: dict[str, int] = {"general": 0, "day": 1, "night": 2}
-Scene = Literal["current", "general", "day", "night"]
-
-Percent = Annotated[int, Field(ge=0, le=100)]
-OpenClose = Literal["open", "close"]
-
-
-def _compact_schema(schema: dict[str, Any]) -> None:
-    """Keep the tool schema small: no titles, ``X | None`` shown as plain X (omitting a field means unchanged)."""
-    for prop in schema.get("properties", {}).values():
-        prop.pop("title", None)
-        prop.pop("default", None)
-        options = prop.pop("anyOf", None)
-        if options is not None:
-            prop.update(next(o for o in options if o.get("type") != "null"))
-
-
-class _Group(BaseModel):
-    """A group of ISP fields: all optional, device key names, unknown keys refused."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, json_schema_extra=_compact_schema)
-
-    @pydantic.field_validator("*", mode="before")
-    @classmethod
-    def _no_bool(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError("must be a number or text, not true/false")
-        return value
-
-    def changes(self) -> dict[str, Any]:
-        """Only the fields that were given."""
-        return self.model_dump(exclude_unset=True)
-
-
-class Adjustment(_Group):
-    """``imageAdjustment`` of a profile: brightness, contrast, hue, saturation, sharpness, 0-100 each."""
-
-    iBrightness: Percent | None = None
-    iContrast: Percent | None = None
-    iHue: Percent | None = None
-    iSaturation: Percent | None = None
-    iSharpness: Percent | None = None
-
-
-class Exposure(_Group):
-    """``exposure`` of a profile: auto/manual exposure and gain, gain >= 1, shutter time "1/N"."""
-
-    sExposureMode: Literal["auto", "manual"] | None = None
-    sGainMode: Literal["auto", "manual"] | None = None
-    iExposureGain: Annotated[int, Field(ge=1)] | None = None
-    sExposureTime: Annotated[str, Field(pattern=r"^1(/[1-9][0-9]{0,4})?$")] | None = None
-
-
-class Backlight(_Group):
-    """``BLC`` of a profile: BLC, HDR and HLC (at most one "open"), their levels, dark boost."""
-
-    sBLCRegion: OpenClose | None = None
-    iBLCStrength: Percent | None = None
-    sHDR: OpenClose | None = None
-    iHDRLevel: Literal[1] | None = None
-    sHLC: OpenClose | None = None
-    iHLCLevel: Annotated[int, Field(ge=1, le=100)] | None = None
-    iDarkBoostLevel: Annotated[int, Field(ge=1, le=100)] | None = None
-
-
-class WhiteBalance(_Group):
-    """``whiteBlance`` of a profile (the device's spelling): style and colour temperature 2800-7500 K."""
-
-    sWhiteBlanceStyle: Literal["auto", "manual", "daylight", "streetlamp", "outdoor"] | None = None
-    iWhiteBalanceCT: Annotated[int, Field(ge=2800, le=7500)] | None = None
-
-
-class Enhancement(_Group):
-    """``imageEnhancement`` of a profile: noise reduction on/off and its spatial/temporal levels 0-100."""
-
-    iNoiseReduceMode: Literal[0, 1] | None = None
-    iSpatialDenoiseLevel: Percent | None = None
-    iTemporalDenoiseLevel: Percent | None = None
-
-
-class VideoAdjustment(_Group):
-    """``videoAdjustment`` (all profiles): rotation, flip/mirror, power line frequency."""
-
-    iImageRotation: Literal[0, 90, 180, 270] | None = None
-    sImageFlip: Literal["close", "mirror", "flip", "centrosymmetric"] | None = None
-    sPowerLineFrequencyMode: Literal["PAL(50HZ)", "NTSC(60HZ)"] | None = None
-
-
-class NightToDay(_Group):
-    """``nightToDay`` (all profiles): day/night switching mode, filter, schedule (seconds of day), profile."""
-
-    iMode: Literal[0, 1, 2] | None = None
-    iNightToDayFilterLevel: Literal[0, 1, 2] | None = None
-    iNightToDayFilterTime: Annotated[int, Field(ge=1, le=60)] | None = None
-    iDawnTime: Annotated[int, Field(ge=0, le=86400)] | None = None
-    iDuskTime: Annotated[int, Field(ge=0, le=86400)] | None = None
-    iProfileSelect: Annotated[int, Field(ge=0, le=2)] | None = None
-
-
-@dataclass(frozen=True)
-class GroupSpec:
-    """One tunable group: its argument name, model, key in ``GET /image/0`` and write path segment."""
-
-    name: str
-    model: type[_Group]
-    key: str
-    segment: str
-    per_profile: bool
-
-    def path(self, profile: int) -> str:
-        return f"{IMAGE_PATH}/{profile}/{self.segment}" if self.per_profile else f"{IMAGE_PATH}/{self.segment}"
-
-
-GROUPS: tuple[GroupSpec, ...] = (
-    GroupSpec("adjustment", Adjustment, "imageAdjustment", "adjustment", True),
-    GroupSpec("exposure", Exposure, "exposure", "exposure", True),
-    GroupSpec("backlight", Backlight, "BLC", "blc", True),
-    GroupSpec("white_balance", WhiteBalance, "whiteBlance", "white-blance", True),
-    GroupSpec("enhancement", Enhancement, "imageEnhancement", "enhancement", True),
-    GroupSpec("video_adjustment", VideoAdjustment, "videoAdjustment", "video-adjustment", False),
-    GroupSpec("night_to_day", NightToDay, "nightToDay", "night-to-day", False),
-)
-_BY_NAME = {g.name: g for g in GROUPS}
-_READ_ONLY = {"nightToDay": ("iProfileCur",)}
 
 
 class TuneResult(BaseModel):
@@ -195,9 +92,12 @@ class TuneResult(BaseModel):
         bool, Field(description="True when the commit (iProfile -1) was sent and accepted, so edit mode is over.")
     ] = False
     saved: Annotated[
-        bool | None, Field(description="scene-save answered OK; null when not sent or not supported by the firmware.")
+        bool | None,
+        Field(description="The edited profile was saved (survives a reboot); null when no profile was edited."),
     ] = None
     notes: list[str] = []
+    revert: Annotated[Revert | None, Field(exclude=True, repr=False)] = None
+    """What puts the before-values back (when the tune changed something); never serialized."""
 
     @property
     def ok(self) -> bool:
@@ -227,114 +127,6 @@ class ResetResult(BaseModel):
     note: str
 
 
-def _pydantic_problem(group: str, exc: pydantic.ValidationError) -> ValidationError:
-    err = exc.errors(include_url=False)[0]
-    loc = ".".join(str(p) for p in err["loc"] if not isinstance(p, int) and p not in ("function-after",))
-    field = f"{group}.{loc}" if loc else group
-    spec = _BY_NAME[group]
-    known = ", ".join(spec.model.model_fields)
-    if err["type"] == "extra_forbidden":
-        return ValidationError(f"{field}: unknown key for {group}", f"use the device's own keys: {known}", field=field)
-    detail = err["msg"]
-    shown = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""
-    schema = spec.model.model_json_schema()["properties"].get(loc.split(".")[0], {})
-    allowed = _allowed_text(schema)
-    return ValidationError(
-        f"{field}: {detail}{shown}",
-        f"give {allowed}" if allowed else f"check the value; valid keys of {group}: {known}",
-        field=field,
-    )
-
-
-def _allowed_text(schema: dict[str, Any]) -> str:
-    for option in schema.get("anyOf", [schema]):
-        if "enum" in option:
-            return "one of " + ", ".join(repr(v) for v in option["enum"])
-        if "const" in option:
-            return repr(option["const"])
-        if "minimum" in option or "maximum" in option:
-            low, high = option.get("minimum"), option.get("maximum")
-            if high is None:
-                return f"an integer >= {low}"
-            return f"an integer {low}-{high}"
-        if "pattern" in option:
-            return 'a shutter time "1" or "1/N" such as "1/30"'
-    return ""
-
-
-def parse_groups(groups: Mapping[str, Any]) -> dict[str, _Group]:
-    """Validate the given groups (dicts or models) against the device's ranges; no I/O."""
-    parsed: dict[str, _Group] = {}
-    for name, value in groups.items():
-        if value is None:
-            continue
-        spec = _BY_NAME.get(name)
-        if spec is None:
-            raise ValidationError(f"unknown image group {name!r}", f"use: {', '.join(_BY_NAME)}", field=name)
-        try:
-            model = value if isinstance(value, spec.model) else spec.model.model_validate(value)
-        except pydantic.ValidationError as exc:
-            raise _pydantic_problem(name, exc) from None
-        if not model.changes():
-            raise ValidationError(
-                f"{name}: no fields given", f"name at least one of: {', '.join(spec.model.model_fields)}", field=name
-            )
-        parsed[name] = model
-    if not parsed:
-        raise ValidationError(
-            "nothing to tune: no group given",
-            'pass at least one group, e.g. adjustment={"iBrightness": 70}',
-            field="groups",
-        )
-    return {g.name: parsed[g.name] for g in GROUPS if g.name in parsed}
-
-
-def _check_backlight(merged: dict[str, Any], current: dict[str, Any], profile_name: str) -> None:
-    labels = {
-        "sBLCRegion": "BLC (backlight compensation)",
-        "sHDR": "HDR (wide dynamic range)",
-        "sHLC": "HLC (highlight compensation)",
-    }
-    opened = [key for key in labels if merged.get(key) == "open"]
-    if len(opened) <= 1:
-        return
-    already = [key for key in opened if current.get(key) == "open"]
-    shown = " and ".join(f"{labels[k]} {k}" + (" (already open)" if k in already else "") for k in opened)
-    keep = next((k for k in opened if k not in already), opened[0])
-    fix = {k: ("open" if k == keep else "close") for k in opened}
-    raise ValidationError(
-        f"backlight: {shown} would be open in the {profile_name} profile. BLC, HDR and HLC are three different "
-        "ways of handling a bright background (BLC brightens the subject, HDR merges exposures, HLC dims bright "
-        'spots) and the ISP runs only one at a time, so the device allows at most one "open"',
-        f"close the others in the same call, e.g. backlight={fix}",
-        field="backlight",
-    )
-
-
-def _check_night_to_day(merged: dict[str, Any]) -> None:
-    if merged.get("iDuskTime", 1) <= merged.get("iDawnTime", 0):
-        raise ValidationError(
-            f"night_to_day: iDuskTime ({merged.get('iDuskTime')}) must be greater than iDawnTime "
-            f"({merged.get('iDawnTime')}) (both are seconds since midnight)",
-            "e.g. iDawnTime 28800 (08:00) and iDuskTime 64800 (18:00)",
-            field="night_to_day.iDuskTime",
-        )
-
-
-def resolve_profile(image: Mapping[str, Any], scene: str) -> int:
-    """The profile number of ``scene``; ``current`` is the profile in use (``iProfileCur``, else the selected one)."""
-    if scene in SCENES:
-        return SCENES[scene]
-    if scene != "current":
-        raise ValidationError(f"unknown scene {scene!r}", "use current, general, day or night", field="scene")
-    night = image.get("nightToDay") or {}
-    for key in ("iProfileCur", "iProfileSelect"):
-        value = night.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1, 2):
-            return value
-    return 0
-
-
 def _section(image: Mapping[str, Any], spec: GroupSpec, profile: int) -> dict[str, Any]:
     try:
         section = image["profile"][profile][spec.key] if spec.per_profile else image[spec.key]
@@ -361,31 +153,51 @@ class _Write:
     asked: dict[str, Any]
 
 
-def _plan(image: Mapping[str, Any], parsed: Mapping[str, _Group], profile: int) -> list[_Write]:
+def _plan(image: Mapping[str, Any], parsed: Mapping[str, IspGroup], profile: int) -> list[_Write]:
     writes: list[_Write] = []
     for name, model in parsed.items():
-        spec = _BY_NAME[name]
+        spec = BY_NAME[name]
         current = _section(image, spec, profile)
         asked = model.changes()
         merged = copy.deepcopy(current) | asked
-        for key in _READ_ONLY.get(spec.key, ()):
+        for key in READ_ONLY.get(spec.key, ()):
             merged.pop(key, None)
         if spec.name == "backlight":
-            _check_backlight(merged, current, f"{profile} ({list(SCENES)[profile]})")
+            check_backlight(merged, current, f"{profile} ({list(SCENES)[profile]})")
         if spec.name == "night_to_day":
-            _check_night_to_day(merged)
+            check_night_to_day(merged)
         writes.append(_Write(spec, spec.path(profile), copy.deepcopy(current), merged, asked))
     return writes
 
 
-async def _tune(client: Funnel, scene: str = "current", **groups: Any) -> TuneResult:
+def _check_expected(image: Mapping[str, Any], expect: Mapping[str, Any], profile: int) -> None:
+    """Raise :class:`Conflict` for the first field of ``expect`` (``{group: {key: value}}``) the image no longer
+    holds."""
+    for name, fields in expect.items():
+        spec = BY_NAME[name]
+        section = _section(image, spec, profile)
+        for key, left in fields.items():
+            if differs(section.get(key), left):
+                label = _label(spec, profile, key)
+                raise Conflict(
+                    f"{label} is {section.get(key)!r} now, but the change being undone left {left!r}: it was "
+                    "changed since",
+                    "tune it directly; putting the older value back would overwrite the newer one",
+                    field=label,
+                )
+
+
+async def _tune(
+    client: Funnel, scene: str = "current", expect: Mapping[str, Any] | None = None, **groups: Any
+) -> TuneResult:
     """Change ISP values of one profile (and the profile-independent groups) with a guaranteed commit (see
     :meth:`ImageAPI.tune`).
 
     ``groups``: any of adjustment, exposure, backlight, white_balance, enhancement (per profile), video_adjustment,
     night_to_day (camera-wide); each a dict (or model) of device keys. Everything is validated before the first
     write; once edit mode was entered the commit ``{"iProfile": -1}`` is always sent. A failed step is reported in
-    the result (``failed_step``), not raised.
+    the result (``failed_step``), not raised. ``expect`` (``{group: {key: value}}``): values the profile must
+    hold now, else :class:`Conflict` before anything is written (an undo uses it).
     """
     parsed = parse_groups(groups)
     if scene not in ("current", *SCENES):
@@ -395,12 +207,15 @@ async def _tune(client: Funnel, scene: str = "current", **groups: Any) -> TuneRe
         raise NotSupported(f"GET {IMAGE_PATH} did not answer an object", "check the firmware")
     profile = resolve_profile(image, scene)
     writes = _plan(image, parsed, profile)
+    if expect:
+        _check_expected(image, expect, profile)
     result = TuneResult(profile=profile, profile_name=list(SCENES)[profile])
     if scene == "current":
         result.notes.append(f"scene 'current' is profile {profile} ({result.profile_name}), the one in use")
-    needed = [w for w in writes if w.body != w.before]
+    needed = [w for w in writes if any(differs(w.before.get(k, None), v) for k, v in w.asked.items())]
     per_profile = [w for w in needed if w.spec.per_profile]
     direct = [w for w in needed if not w.spec.per_profile]
+    dialect = await client.dialect() if per_profile else Dialect.CURRENT  # how edited profiles are saved
 
     async def send(method: str, path: str, body: Any, label: str) -> None:
         result.steps.append(label)
@@ -420,15 +235,21 @@ async def _tune(client: Funnel, scene: str = "current", **groups: Any) -> TuneRe
         log.warning("image tuning on %s: %s failed: %s", client.address.key, result.failed_step, exc)
     finally:
         if result.entered_edit_mode:
-            await _commit(client, result, profile)
+            await _commit(client, result, profile, dialect)
     await _read_back(client, result, writes, profile)
     if not needed:
         result.notes.append("the device already had these values: nothing was written")
     return result
 
 
-async def _commit(client: Funnel, result: TuneResult, profile: int) -> None:
-    """Leave edit mode (commit), then persist with scene-save (404/501 from older firmware is fine)."""
+async def _commit(client: Funnel, result: TuneResult, profile: int, dialect: Dialect) -> None:
+    """Persist, then leave edit mode. 2026 firmware persists the profile with ``POST scene-save`` while it is still
+    being edited (the web UI's order; after the commit it would save nothing), legacy firmware with the commit
+    itself (its 404 to scene-save is tolerated too, should the version mislead). The commit
+    ``PUT scene {"iProfile": -1}`` is always sent; after a failed step nothing is saved."""
+    no_save = False
+    if dialect == Dialect.CURRENT and result.failed_step is None:
+        no_save = await _save(client, result)
     result.steps.append(f"PUT {SCENE_PATH} -1")
     try:
         await client.send_json("PUT", SCENE_PATH, {"iProfile": -1})
@@ -438,23 +259,31 @@ async def _commit(client: Funnel, result: TuneResult, profile: int) -> None:
             result.failed_step, result.error = result.steps[-1], str(exc)
         else:
             result.notes.append(f"the commit failed too: {exc}")
+        result.saved = False if result.saved is None else result.saved
         log.error("image tuning on %s: commit of profile %d failed: %s", client.address.key, profile, exc)
         return
+    if result.failed_step is not None:
+        result.notes.append("nothing was saved after the failed step: the values written are live until a reboot")
+    elif dialect == Dialect.LEGACY or no_save:
+        result.saved = True  # legacy firmware saves with the commit
+
+
+async def _save(client: Funnel, result: TuneResult) -> bool:
+    """``POST scene-save`` in edit mode; True when the firmware has none (404/501: the commit saves)."""
     result.steps.append(f"POST {SAVE_PATH}")
     try:
         await client.send_json("POST", SAVE_PATH, {})
         result.saved = True
-    except NotSupported:
-        result.notes.append("this firmware has no scene-save (the commit alone applies the values)")
-    except DeviceApiError as exc:
-        if exc.status_code != 404:
-            result.saved = False
-            result.notes.append(f"scene-save failed: {exc}")
-        else:
-            result.notes.append("this firmware has no scene-save (the commit alone applies the values)")
+    except (NotSupported, DeviceApiError) as exc:
+        if isinstance(exc, NotSupported) or exc.status_code == 404:
+            result.notes.append("this firmware has no scene-save: the commit saves the values")
+            return True
+        result.saved = False
+        result.notes.append(f"scene-save failed, so the values are live but not saved (a reboot undoes them): {exc}")
     except ReCameraError as exc:
         result.saved = False
-        result.notes.append(f"scene-save failed: {exc}")
+        result.notes.append(f"scene-save failed, so the values are live but not saved (a reboot undoes them): {exc}")
+    return False
 
 
 async def _read_back(client: Funnel, result: TuneResult, writes: list[_Write], profile: int) -> None:
@@ -463,6 +292,8 @@ async def _read_back(client: Funnel, result: TuneResult, writes: list[_Write], p
     except ReCameraError as exc:
         after = None
         result.notes.append(f"could not read the values back: {exc}")
+    undo: dict[str, dict[str, Any]] = {}
+    expect: dict[str, dict[str, Any]] = {}
     for w in writes:
         section: dict[str, Any] | None = None
         if isinstance(after, dict):
@@ -475,6 +306,9 @@ async def _read_back(client: Funnel, result: TuneResult, writes: list[_Write], p
             result.changes.append(
                 FieldChange(field=_label(w.spec, profile, key), before=w.before.get(key), after=now, kept=now == wanted)
             )
+            if section is not None and key in section and differs(w.before.get(key), now):
+                undo.setdefault(w.spec.name, {})[key] = w.before.get(key)
+                expect.setdefault(w.spec.name, {})[key] = now
         if section is None:
             continue
         for key in sorted(w.before.keys() | section.keys()):
@@ -482,6 +316,15 @@ async def _read_back(client: Funnel, result: TuneResult, writes: list[_Write], p
                 result.other_changes.append(
                     FieldChange(field=_label(w.spec, profile, key), before=w.before.get(key), after=section.get(key))
                 )
+    if undo:
+        name = list(SCENES)[profile]
+        result.revert = Revert(
+            op="image.tune",
+            target=f"image profile {profile} ({name})",
+            args={"scene": name, "groups": undo},
+            expect=expect,
+            fields=[_label(BY_NAME[g], profile, k) for g, keys in undo.items() for k in keys],
+        )
 
 
 async def _reset(client: Funnel) -> ResetResult:
@@ -502,9 +345,9 @@ class ImageValues(BaseModel):
 
 
 async def _read(client: Funnel, group: str, scene: str) -> ImageValues:
-    spec = _BY_NAME.get(group)
+    spec = BY_NAME.get(group)
     if spec is None:
-        raise ValidationError(f"unknown image group {group!r}", f"use: {', '.join(_BY_NAME)}", field="group")
+        raise ValidationError(f"unknown image group {group!r}", f"use: {', '.join(BY_NAME)}", field="group")
     image = await client.get_json(IMAGE_PATH)
     if not isinstance(image, dict):
         raise NotSupported(f"GET {IMAGE_PATH} did not answer an object", "check the firmware")
@@ -519,16 +362,19 @@ class ImageAPI:
     def __init__(self, funnel: Funnel) -> None:
         self._funnel = funnel
 
-    async def tune(self, scene: str = "current", **groups: Any) -> TuneResult:
+    async def tune(
+        self, scene: str = "current", *, expect: Mapping[str, Any] | None = None, **groups: Any
+    ) -> TuneResult:
         """Change ISP values of one profile (and the camera-wide groups) with a guaranteed commit.
 
         ``scene``: current (the profile in use), general, day or night. ``groups``: any of adjustment, exposure,
         backlight, white_balance, enhancement (per profile), video_adjustment, night_to_day (camera-wide); each a
         dict (or model) of device keys. Everything is validated before the first write; once edit mode was
         entered the commit ``{"iProfile": -1}`` is always sent. A failed step is reported in the result
-        (``failed_step``), not raised.
+        (``failed_step``), not raised. ``expect``: values the profile must hold first (else :class:`Conflict`).
+        The result's ``revert`` puts the before-values back.
         """
-        return await _tune(self._funnel, scene, **groups)
+        return await _tune(self._funnel, scene, expect, **groups)
 
     async def read(self, group: str, scene: str = "current") -> ImageValues:
         """The current values of one group (``adjustment``, ``exposure``, ...; see :data:`GROUPS`) of ``scene``'s

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from recamera_mcp.client._dialect import Dialect
+from recamera_mcp.client._dialect import Dialect, dialect_of_refusal
 from recamera_mcp.client._errors import DeviceApiError, DeviceTimeout, NotSupported, StorageNotReady, ValidationError
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._relay import Relay, normalize_relay_path
@@ -162,11 +162,30 @@ class StorageAPI:
         if plan.action == StorageAction.REMOVE:
             body["lFilesOrDirectoriesToRemove"] = plan.paths
         log.info("%s: storage %s on %s", self._funnel.address.key, body["sAction"], plan.slot)
-        if plan.action in _LONG_ACTIONS and await self._funnel.dialect() == Dialect.CURRENT:
+        if plan.action not in _LONG_ACTIONS:
+            await self._funnel.send_json("POST", CONTROL_PATH, body)
+            return await self.status()
+        dialect = await self._funnel.dialect()
+        try:
+            await self._run_long(dialect, body, progress, timeout_s)
+        except DeviceApiError as exc:
+            spoken = dialect_of_refusal(exc.device_message)
+            if spoken is None or spoken == dialect:
+                raise
+            # the refusal names the other generation's form (the version misled): nothing was done, so say it so
+            log.info("%s speaks the %s storage form; sending %s again in it", self._funnel.address.key, spoken,
+                     body["sAction"])  # fmt: skip
+            self._funnel.note_dialect(spoken)
+            await self._run_long(spoken, body, progress, timeout_s)
+        return await self.status()
+
+    async def _run_long(
+        self, dialect: Dialect, body: dict[str, Any], progress: TaskProgress | None, timeout_s: float
+    ) -> None:
+        if dialect == Dialect.CURRENT:
             await self._run_task(body, progress, timeout_s)
         else:
             await self._funnel.send_json("POST", CONTROL_PATH, body)
-        return await self.status()
 
     async def _run_task(self, body: dict[str, Any], progress: TaskProgress | None, timeout_s: float) -> None:
         answer = await self._funnel.send_json("POST", CONTROL_PATH, {**body, "sTask": "ASYNC_SUBMIT"})

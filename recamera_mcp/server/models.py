@@ -62,6 +62,7 @@ class UpdateOutput(BaseModel):
         default_factory=list, description="Fields the device changed on its own as a result of the write"
     )
     unchanged_fields: int = Field(description="Fields of the object left as they were")
+    body: dict[str, Any] | None = Field(None, description="Dry run: the whole object the write would send")
     note: str | None = None
 
 
@@ -79,3 +80,15 @@ class ApiOutput(BaseModel):
     status: int
     body: Any = Field(description="Parsed JSON (secrets masked) or a short text excerpt")
     update: UpdateOutput | None = Field(None, description="For config writes: the read-before-write diff")
+
+
+class UndoneChange(BaseModel):
+    tool: str = Field(description="The tool whose write was undone")
+    target: str = Field(description="What it had written: config area or path, or image profile")
+    changes: list[FieldChange] = Field(description="Each field put back: before = the undone value, after = now")
+
+
+class UndoOutput(BaseModel):
+    host: str
+    undone: list[UndoneChange] = Field(description="Newest first")
+    remaining: int = Field(description="Older changes that can still be undone")

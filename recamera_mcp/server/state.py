@@ -2,12 +2,13 @@
 
 :class:`ServerState` is built by ``create_server`` and handed to every tool by the lifespan: the options it was
 started with, the camera sessions, the outstanding confirmation tokens, the warm RTSP readers, the toolsets loaded
-so far and the cameras the last discovery found. Resources and completions, which the SDK calls without a request
-context, close over the same object.
+so far, the cameras the last discovery found and the recorded changes (for undo). Resources and completions, which
+the SDK calls without a request context, close over the same object.
 
 Over the HTTP transport every authenticated principal (one bearer token) gets a state of its own
-(:meth:`ServerState.for_principal`): its own camera sessions and confirmation tokens, so one client can neither use
-another's logins nor redeem its tokens. :func:`server_state` picks the caller's; on stdio there is one principal.
+(:meth:`ServerState.for_principal`): its own camera sessions, confirmation tokens and recorded changes, so one client
+can neither use another's logins, redeem its tokens nor undo its changes. :func:`server_state` picks the caller's; on
+stdio there is one principal.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Literal
 from mcp.server.mcpserver import Context
 
 from recamera_mcp.client import LockoutBook, PinStore
+from recamera_mcp.server.changes import ChangeLog
 from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.server.files import LocalFiles
 from recamera_mcp.server.sessions import SessionRegistry
@@ -82,6 +84,9 @@ class ServerState:
     discovered_hosts: list[str] = field(default_factory=list)
     """The cameras the last ``discover_devices`` verified, as a ``host`` argument (``ip``, ``ip:port``,
     ``https://ip``); completions offer them."""
+    changes: ChangeLog = field(default_factory=ChangeLog)
+    """What puts back each write a tool made, per camera (``server/changes.py``): every writing tool records its
+    client result's ``revert`` here; ``undo_last_change`` runs them back."""
     files: LocalFiles = field(default_factory=LocalFiles)
     """Where and how tools write local files (``server/files.py``)."""
     principal: str = ""
@@ -90,7 +95,7 @@ class ServerState:
 
     def for_principal(self, name: str) -> ServerState:
         """The state of one authenticated principal: shared options, pins, lockouts, files, RTSP readers, loaded
-        toolsets and discovered hosts; its own camera sessions and confirmation tokens. ``""`` is this state."""
+        toolsets and discovered hosts; its own camera sessions, confirmation tokens and changes. ``""``: this one."""
         if not name or name == self.principal:
             return self
         found = self._principals.get(name)
@@ -103,6 +108,7 @@ class ServerState:
                 files=self.files,
                 loaded_toolsets=self.loaded_toolsets,  # the tool list is the server's, one for all
                 discovered_hosts=self.discovered_hosts,
+                changes=ChangeLog(),
                 principal=name,
             )
             self._principals[name] = found

@@ -185,6 +185,12 @@ class DeviceGate:
                 await self._reply(send, status, {"code": status, "message": message})
                 return
 
+        canned = faults.take_answer(scope.get("method", ""), rel)
+        if canned is not None:  # the answer_next fault (self-contained: nothing else reads it)
+            self._log(scope, rel, parsed, canned["status"])
+            await self._reply(send, canned["status"], canned.get("body"))
+            return
+
         replayed = False
 
         async def replay() -> Message:
@@ -255,6 +261,19 @@ def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def _canned(value: Any) -> bool:
+    """An ``answer_next`` value: null, or {status: 100-599, body: any JSON, path?: str, method?: str}."""
+    if value is None:
+        return True
+    return (
+        isinstance(value, dict)
+        and set(value) <= {"status", "body", "path", "method"}
+        and _whole(value.get("status"))
+        and 100 <= value["status"] <= 599
+        and all(isinstance(value.get(k, ""), str) for k in ("path", "method"))
+    )
+
+
 def _flag(value: Any) -> bool:
     return isinstance(value, bool)
 
@@ -264,6 +283,7 @@ def _seconds(value: Any) -> bool:
 
 
 _FAULT_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "answer_next": (_canned, 'null or {"status": 100-599, "body": <JSON>, "path"?: "...", "method"?: "POST"}'),
     "latency_s": (_count, "a number of seconds >= 0"),
     "fail_next": (_whole, "an integer >= 0"),
     "fail_status": (lambda v: _whole(v) and 400 <= v <= 599, "an HTTP error status 400-599"),

@@ -46,6 +46,11 @@ class LoggedRequest:
 class Faults:
     """Per-device fault switches. Set them from a test, or over HTTP at ``POST /__sim__/faults``."""
 
+    answer_next: dict[str, Any] | None = None
+    """``{"status": 200, "body": {...}, "path": "/network/wifi", "method": "POST"}``: the next request whose path
+    contains ``path`` (and whose method is ``method``; both optional) gets exactly this answer, once it passed the
+    token check, and is not handled: a failure form (HTTP >= 400, ``code``, ``iStatus``, ``status``, a message) on
+    demand."""
     latency_s: float = 0.0
     fail_next: int = 0
     fail_status: int = 500
@@ -59,6 +64,14 @@ class Faults:
 
     def matches(self, path: str) -> bool:
         return self.only_path is None or self.only_path in path
+
+    def take_answer(self, method: str, path: str) -> dict[str, Any] | None:
+        """The canned answer for this request (cleared once given), or None."""
+        canned = self.answer_next
+        if canned is None or canned.get("path", "") not in path or canned.get("method", method) != method:
+            return None
+        self.answer_next = None
+        return canned
 
 
 @dataclass

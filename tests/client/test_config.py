@@ -59,12 +59,21 @@ async def test_rmw_by_path_and_nested_change(camera, make_client):
 
 async def test_dry_run_sends_no_write(camera, make_client, settle):
     cam = make_client(camera)
-    result = await cam.config.update("lan", {"dLink": {"sDNS2": "1.1.1.1", "sDNS1": "192.168.1.1"}}, dry_run=True)
+    changes = {"dLink": {"sDNS2": "1.1.1.1", "sDNS1": "192.168.1.1"}}
+    result = await cam.config.update("lan", changes, dry_run=True)
     assert result.dry_run and not result.written
-    assert [(c.field, c.before, c.after) for c in result.changes] == [("dLink.sDNS2", "8.8.8.8", "1.1.1.1")]
+    assert [(c.field, c.before, c.after) for c in result.changes] == [
+        ("dLink.sDNS2", "8.8.8.8", "1.1.1.1"),
+        ("dLink.sDNS1", "192.168.1.1", "192.168.1.1"),
+    ], "every asked field, as the write lists them (one already has the value)"
     await settle(camera)
     assert not [call for call in camera.camera.calls() if call[0] in ("PUT", "POST") and call[1] != "/system/login"]
     assert camera.camera.config("/network/lan")["dLink"]["sDNS2"] == "8.8.8.8"
+    written = await cam.config.update("lan", changes)
+    assert [c.field for c in written.changes] == [c.field for c in result.changes]
+    await settle(camera)
+    sent = [e.body for e in camera.camera.log if e.method == "PUT" and e.path == "/network/lan"]
+    assert sent == [result.body], "the dry run showed the very body the write sent"
 
 
 async def test_nothing_to_change_sends_no_write(camera, make_client, settle):
@@ -149,12 +158,12 @@ def test_plan_changes_nested_lists_and_nulls():
             "dSlot": {"sByUUID": "x"},
         },
     )
-    assert merged["maskOverlay"] == {"iEnabled": 0, "privacyMask": []}, "lists are replaced whole"
+    assert merged["maskOverlay"] == {"iEnabled": 0, "privacyMask": []}, "[] removes every item"
     assert merged["attribute"] == {"iPositionX": 1, "sOSDFrontColorMode": 1}, "types follow the value, not the prefix"
     assert merged["dSelectSlotToEnable"] is None and merged["dSlot"] == {"sByUUID": "x"}
     assert current["maskOverlay"]["privacyMask"], "the input is not modified"
     assert [p.field for p in planned] == [
-        "maskOverlay.privacyMask",
+        "maskOverlay.privacyMask[id=0]",
         "attribute.iPositionX",
         "attribute.sOSDFrontColorMode",
         "dSelectSlotToEnable",

@@ -19,12 +19,13 @@ from recamera_mcp.client import (
 
 EXPECTED = {
     "Adjustment", "AreaSpec", "AuthError", "Backlight", "BatteryInfo", "CGI_PREFIX", "CONFIG_AREAS", "ConfigAPI",
-    "ConfigArea", "DEFAULT_USERNAME", "DeviceApiError", "DeviceResponse", "DeviceStatus", "DeviceTimeout",
+    "ConfigArea", "Conflict", "DEFAULT_USERNAME", "DeviceApiError", "DeviceResponse", "DeviceStatus", "DeviceTimeout",
     "DeviceUnreachable", "DeviceWebSocket", "DiscoveryError", "DownloadResult", "Enhancement", "Exposure",
     "FieldChange", "Fix", "GROUPS", "HostAddress", "ImageAPI", "ImageValues", "InferenceAPI", "KeyProbe", "LockedOut",
     "LoginResult", "ModelsAPI", "MustChangePassword", "NightToDay", "NotAReCamera", "NotSupported", "ProbeAnswer",
     "Problem", "ReCameraClient", "ReCameraError", "RecordingAPI", "RecordingEntry", "RecordingList",
-    "RecordingStatus", "ResetResult", "RuleInfo", "SCENES", "SECRET_MASK", "Slot", "StorageAPI", "StorageAction",
+    "RecordingStatus", "ResetResult", "Revert", "RuleInfo", "SCENES", "SECRET_MASK", "Slot", "StorageAPI",
+    "StorageAction",
     "StorageNotReady", "StoragePlan", "StorageStatus", "StreamedResponse", "SystemAPI", "Thumbnail", "TokenCache",
     "TokenRejected", "TriggerResult", "TuneResult", "ValidationError", "VideoAdjustment", "WhiteBalance",
     "WriteResult", "WrongCredentials", "is_secret_field", "mask_secrets", "mask_value", "parse_host",

@@ -9,7 +9,9 @@ from recamera_mcp.client._endpoints import CONFIG_AREAS
 from recamera_mcp.client._validators import check_merged, problems_of
 
 IMAGE = [("GET", "/image/0")]
-COMMIT = [("PUT", "/image/0/scene"), ("POST", "/image/0/scene-save"), ("GET", "/image/0")]
+SAVE_COMMIT = [("POST", "/image/0/scene-save"), ("PUT", "/image/0/scene"), ("GET", "/image/0")]
+"""2026 firmware (the simulator's default): scene-save while editing, then the commit, then the read-back."""
+COMMIT = [("PUT", "/image/0/scene"), ("GET", "/image/0")]
 
 
 def isp(camera):
@@ -19,6 +21,7 @@ def isp(camera):
 async def fresh(camera, make_client, settle):
     cam = make_client(camera)
     await cam.login()
+    await cam.dialect()  # the firmware generation, read once per login
     await settle(camera)
     camera.camera.clear_log()
     return cam
@@ -42,7 +45,7 @@ async def test_current_scene_resolves_to_profile_in_use_and_commits(camera, make
     result = await cam.image.tune("current", adjustment={"iBrightness": 70})
 
     await settle(camera)
-    assert calls(camera) == IMAGE + [("PUT", "/image/0/scene"), ("PUT", "/image/0/2/adjustment")] + COMMIT
+    assert calls(camera) == IMAGE + [("PUT", "/image/0/scene"), ("PUT", "/image/0/2/adjustment")] + SAVE_COMMIT
     assert bodies(camera, "PUT", "/image/0/scene") == [{"iProfile": 2}, {"iProfile": -1}]
     # the WHOLE sub-object: night profile's own values kept, only brightness changed
     assert bodies(camera, "PUT", "/image/0/2/adjustment") == [
@@ -59,6 +62,7 @@ async def test_current_scene_resolves_to_profile_in_use_and_commits(camera, make
     state = isp(camera)
     assert state.editing is None and state.commits == 1 and state.saves == 1
     assert state.committed["profile"][2]["imageAdjustment"]["iBrightness"] == 70
+    assert state.persisted["profile"][2]["imageAdjustment"]["iBrightness"] == 70, "saved: survives a reboot"
 
 
 async def test_failed_step_still_commits_and_says_so(camera, make_client, settle):
@@ -70,6 +74,7 @@ async def test_failed_step_still_commits_and_says_so(camera, make_client, settle
 
     await settle(camera)
     assert calls(camera) == IMAGE + [("PUT", "/image/0/scene"), ("PUT", "/image/0/0/adjustment")] + COMMIT
+    assert result.saved is None and any("nothing was saved" in note for note in result.notes)
     assert [e.status for e in camera.camera.log if e.path == "/image/0/0/adjustment"] == [500]
     assert bodies(camera, "PUT", "/image/0/scene")[-1] == {"iProfile": -1}
     assert result.failed_step == "PUT /image/0/0/adjustment" and "500" in (result.error or "")
@@ -88,8 +93,32 @@ async def test_scene_save_404_is_tolerated(camera, make_client, settle):
     camera.camera.faults.fail_status = 404
     camera.camera.faults.fail_next = 1
     result = await cam.image.tune("day", white_balance={"sWhiteBlanceStyle": "daylight"})
-    assert result.ok and result.left_edit_mode and result.saved is None
-    assert any("scene-save" in note for note in result.notes)
+    assert result.ok and result.left_edit_mode and result.saved, "no scene-save: the commit saves"
+    assert any("no scene-save" in note for note in result.notes)
+
+
+async def test_scene_save_failure_is_reported_and_the_commit_still_sent(camera, make_client, settle):
+    cam = await fresh(camera, make_client, settle)
+    camera.camera.faults.answer_next = {"status": 200, "body": {"code": 20005, "message": "save failed"},
+                                        "path": "/image/0/scene-save"}  # fmt: skip
+    result = await cam.image.tune("day", white_balance={"sWhiteBlanceStyle": "daylight"})
+    assert result.ok and result.left_edit_mode and result.saved is False
+    assert any("not saved" in note and "save failed" in note for note in result.notes)
+    assert isp(camera).editing is None
+
+
+@pytest.mark.parametrize("firmware", ["legacy", "2026"])
+async def test_each_firmware_saves_the_tuned_profile(make_camera, make_client, settle, firmware):
+    """2026 saves with scene-save sent before the commit (after it, it would save nothing); legacy saves with the
+    commit and has no scene-save, so none is sent."""
+    camera = make_camera(firmware=firmware)
+    cam = await fresh(camera, make_client, settle)
+    result = await cam.image.tune("night", adjustment={"iContrast": 15})
+    await settle(camera)
+    sequence = SAVE_COMMIT if firmware == "2026" else COMMIT
+    assert calls(camera) == IMAGE + [("PUT", "/image/0/scene"), ("PUT", "/image/0/2/adjustment")] + sequence
+    assert result.ok and result.saved and result.left_edit_mode
+    assert isp(camera).persisted["profile"][2]["imageAdjustment"]["iContrast"] == 15
 
 
 @pytest.mark.parametrize(

@@ -26,13 +26,13 @@ def writes(device: Any) -> list[tuple[str, str]]:
         (ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [RULE, RULE]}, "lInferenceSet[1].sID", "used twice"),
         (
             ConfigArea.RECORD_TRIGGERS,
-            {"lInferenceSet": [{**RULE, "lConfidenceFilter": [50, 100]}]},
+            {"lInferenceSet": [{"sID": "rule-1", "lConfidenceFilter": [50, 100]}]},
             "lInferenceSet[0].lConfidenceFilter",
             "0 <= min <= max <= 1",
         ),
         (
             ConfigArea.RECORD_TRIGGERS,
-            {"lInferenceSet": [{**RULE, "lRegionFilter": [{"lPolygon": [[0, 0], [640, 0], [640, 480]]}]}]},
+            {"lInferenceSet": [{"sID": "rule-1", "lRegionFilter": [{"lPolygon": [[0, 0], [640, 0], [640, 480]]}]}]},
             "lInferenceSet[0].lRegionFilter[0].lPolygon",
             "normalised to 0..1",
         ),
@@ -88,23 +88,29 @@ async def test_detection_model_needs_a_region_and_defaults_to_the_full_frame(cam
         await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{**RULE, "lRegionFilter": []}]})
     assert "detection model" in str(caught.value) and "lPolygon" in caught.value.hint
     assert writes(camera) == []
-    await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [RULE]})
+    await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [RULE]})  # a new rule, no regions
     stored = await client.config.get(ConfigArea.RECORD_TRIGGERS)
-    assert stored["lInferenceSet"][0]["lRegionFilter"] == [{"lPolygon": FULL}]
+    assert [r["sID"] for r in stored["lInferenceSet"]] == ["rule-1", "r1"], "added beside the device's rule"
+    assert stored["lInferenceSet"][1]["lRegionFilter"] == [{"lPolygon": FULL}]
 
 
 async def test_classification_model_needs_empty_regions(camera, make_client):
     client = make_client(camera)
     await client.config.update(ConfigArea.INFERENCE, {"iEnable": 0, "sModel": "mobilenet_cls.rknn"})
-    rule = {**RULE, "lRegionFilter": [{"lPolygon": FULL}]}
+    rule = {"sID": "rule-1", "lRegionFilter": [{"lPolygon": FULL}, {"lPolygon": FULL}]}
     with pytest.raises(ValidationError) as caught:
         await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [rule]})
     assert "classification model" in str(caught.value) and caught.value.field == "lInferenceSet[0].lRegionFilter"
     assert writes(camera) == []
+    with pytest.raises(ValidationError) as caught:  # a new rule is fine, but the device's rule-1 has a region
+        await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [RULE]})
+    assert caught.value.field == "lInferenceSet[0].lRegionFilter"
+    clear = {"lInferenceSet": [{"sID": "rule-1", "lRegionFilter": []}]}
+    assert (await client.config.update(ConfigArea.RECORD_TRIGGERS, clear)).written
     result = await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [RULE]})
     assert result.written
     stored = await client.config.get(ConfigArea.RECORD_TRIGGERS)
-    assert stored["lInferenceSet"][0]["lRegionFilter"] == []
+    assert [(r["sID"], r["lRegionFilter"]) for r in stored["lInferenceSet"]] == [("rule-1", []), ("r1", [])]
 
 
 @pytest.mark.parametrize("firmware", ["legacy", "2026"])
@@ -112,15 +118,19 @@ async def test_class_filters_speak_the_cameras_firmware(make_camera, make_client
     """Class ids on legacy firmware, label names on 2026 firmware, and only labels of the inference model."""
     camera = make_camera(firmware=firmware)
     client = make_client(camera)
-    right, wrong = ([0], ["person"]) if firmware == "legacy" else (["person"], [0])
+    right, wrong = ([1], ["person"]) if firmware == "legacy" else (["car"], [0])
     with pytest.raises(ValidationError) as caught:
-        await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{**RULE, "lClassFilter": wrong}]})
+        await client.config.update(
+            ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "rule-1", "lClassFilter": wrong}]}
+        )
     assert "this firmware" in str(caught.value) and caught.value.field == "lInferenceSet[0].lClassFilter"
     unknown = [999] if firmware == "legacy" else ["unicorn"]
     with pytest.raises(ValidationError, match="not among the inference model's labels"):
         await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{**RULE, "lClassFilter": unknown}]})
     assert writes(camera) == []
-    done = await client.config.update(ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{**RULE, "lClassFilter": right}]})
+    done = await client.config.update(
+        ConfigArea.RECORD_TRIGGERS, {"lInferenceSet": [{"sID": "rule-1", "lClassFilter": right}]}
+    )
     assert (
         done.written
         and (await client.config.get(ConfigArea.RECORD_TRIGGERS))["lInferenceSet"][0]["lClassFilter"] == right

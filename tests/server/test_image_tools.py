@@ -16,7 +16,8 @@ from tests.server.conftest import make_options
 from tests.server.helpers import call_error, call_ok
 
 EDIT = [("PUT", "/image/0/scene")]
-COMMIT = [("PUT", "/image/0/scene"), ("POST", "/image/0/scene-save"), ("GET", "/image/0")]
+COMMIT = [("POST", "/image/0/scene-save"), ("PUT", "/image/0/scene"), ("GET", "/image/0")]
+"""2026 firmware (the simulator's default): scene-save while editing, then the commit, then the read-back."""
 
 
 def image_calls(camera):
@@ -58,12 +59,13 @@ async def test_tune_image_failure_says_which_step_and_that_edit_mode_was_left(ca
             mcp, "tune_image", host=camera.address, scene="day", adjustment={"iHue": 40}, exposure={"iExposureGain": 4}
         )
     assert "PUT /image/0/1/exposure" in err and "edit mode was left" in err
-    assert await logged(camera, 7) == [
+    assert await logged(camera, 6) == [
         ("GET", "/image/0"),
         *EDIT,
         ("PUT", "/image/0/1/adjustment"),
         ("PUT", "/image/0/1/exposure"),
-        *COMMIT,
+        ("PUT", "/image/0/scene"),  # the commit; no scene-save after a failed step
+        ("GET", "/image/0"),
     ]
     assert camera.camera.extras["image"].editing is None
 

@@ -116,3 +116,25 @@ def test_time_write_needs_the_value_of_its_mode(camera):
         whole = {**before, "sMethod": "manual", "iTimestamp": 1_800_000_000}
         assert http.put("/system/time", json=whole).json()["code"] == 0
         assert abs(http.get("/system/time").json()["iTimestamp"] - 1_800_000_000) < 60
+
+
+def test_answer_next_gives_the_next_matching_request_exactly_that_answer(camera):
+    control = httpx.Client(base_url=camera.url + "/__sim__", timeout=5)
+    canned = {"status": 200, "body": {"code": 0, "status": -1, "message": "connect timeout"}, "path": "/network/wifi"}
+    with raw_session(camera.url) as http:
+        assert control.post("/faults", json={"answer_next": {**canned, "method": "POST"}}).json()["code"] == 0
+        assert "dLink" in http.get("/network/wifi").json(), "a GET does not match method POST"
+        assert http.get("/system/device-info").status_code == 200, "another path does not match"
+        answer = http.post("/network/wifi", json={"sSsid": "Seeed-Guest"})
+        assert (answer.status_code, answer.json()) == (200, canned["body"]), "the device's own answer is replaced"
+        assert http.post("/network/wifi", json={"sSsid": "Seeed-Guest"}).json()["message"] == "Wifi connect success"
+        control.post("/faults", json={"answer_next": {"status": 409, "body": {"code": 30016, "message": "busy"}}})
+        assert http.get("/record/rule/config").status_code == 409, "no path: the very next request"
+        assert control.get("/faults").json()["answer_next"] is None
+        control.post("/faults", json={"revoke_tokens": True, "answer_next": {"status": 200, "body": {}}})
+        assert http.get("/system/device-info").status_code == 401, "the token check comes first"
+    assert camera.camera.faults.answer_next is not None
+    for bad in ({"status": 99}, {"status": 200, "extra": 1}, {"status": 200, "path": 3}, "x"):
+        answer = control.post("/faults", json={"answer_next": bad})
+        assert answer.status_code == 400 and "answer_next" in answer.json()["message"]
+    control.close()

@@ -1,6 +1,6 @@
 """The MCP tools, one module per area; importing this package registers them all in ``registry.TOOLS``."""
 
-from recamera_mcp.server.tools import api, config, session, system
+from recamera_mcp.server.tools import api, changes, config, session, system
 from recamera_mcp.server.tools import discovery as discovery
 from recamera_mcp.server.tools import image as image
 from recamera_mcp.server.tools import recording as recording
@@ -8,4 +8,4 @@ from recamera_mcp.server.tools import reference as reference
 from recamera_mcp.server.tools import storage as storage
 from recamera_mcp.server.tools.registry import TOOLS, TOOLSETS, add_tools, selected
 
-__all__ = ["TOOLS", "TOOLSETS", "add_tools", "api", "config", "selected", "session", "system"]
+__all__ = ["TOOLS", "TOOLSETS", "add_tools", "api", "changes", "config", "selected", "session", "system"]

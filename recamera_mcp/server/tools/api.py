@@ -65,6 +65,7 @@ async def call_api(
             if not isinstance(body, dict):
                 raise ToolError("call_api: a config write needs a JSON object of the fields to change")
             result = await client.config.update(area, body)
+            server_state(ctx).changes.record(client.address.key, "call_api", result.revert)
             update = shape_update(client.address.key, area.value, result)
             return ApiOutput(host=client.address.key, method=method, path=shown, status=200, body=None, update=update)
         response = await client.request(method, checked.path, json=body, raw=checked.route.raw)

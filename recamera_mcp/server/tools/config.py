@@ -32,6 +32,7 @@ def shape_update(host: str, area: str, result: WriteResult) -> UpdateOutput:
         changes=result.changes,
         other_changes=result.other_changes,
         unchanged_fields=result.unchanged_fields,
+        body=result.body,
         note=None
         if result.written or result.dry_run
         else "nothing to change: the device already has these values, so no write was sent",
@@ -69,7 +70,7 @@ async def update_config(
         dict[str, Any],
         Field(
             description='Only the fields to change, nested as on the device, e.g. {"dIpv4": {"sV4Method": "dhcp"}}; '
-            "******** keeps a secret"
+            'list items by sID/id merge ({"sID": x, "_remove": true} removes); ******** keeps a secret'
         ),
     ],
     ctx: Context[Any, Any],
@@ -96,6 +97,7 @@ async def update_config(
             if asking is not None:
                 return asking
             result = await client.config.update(area, changes, reveal_secrets=reveal, allow_secret_move=True)
+        server_state(ctx).changes.record(key, "update_config", result.revert)
         return shape_update(key, area.value, result)
 
 

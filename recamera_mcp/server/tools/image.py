@@ -57,6 +57,7 @@ async def tune_image(
             video_adjustment=video_adjustment,
             night_to_day=night_to_day,
         )
+        server_state(ctx).changes.record(client.address.key, "tune_image", result.revert)
         if not result.ok:
             raise ToolError(f"tune_image on {client.address.key} failed: {result.summary()}")
         return TuneImageOutput(
