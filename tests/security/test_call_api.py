@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from recamera_mcp.server.tools.api_policy import DEDICATED, CallRefused, check_call, routes
+from recamera_mcp.server.tools.api_policy import DEDICATED, ONCE_THE_TOOL_EXISTS, CallRefused, check_call, routes
 from recamera_mcp.server.tools.registry import TOOLS
 from tests.security.helpers import reached
 from tests.server.helpers import call_error, call_ok, destructive_calls
@@ -79,7 +79,6 @@ async def test_anything_off_the_allow_list_is_refused(connect, camera, method, p
         ("POST", "/image/0", "reset_image"),
         ("POST", "/system/login", "login"),
         ("DELETE", "/model/delete?File-name=x.rknn", "models"),
-        ("POST", "/network/wifi", "wifi"),
     ],
 )
 async def test_refusals_name_the_dedicated_tool(connect, camera, method, path, tool):
@@ -114,6 +113,15 @@ async def test_allowed_calls_still_work(connect, camera):
             body={"sAction": "RELAY_STATUS"},
         )  # fmt: skip
         assert relay["status"] == 200
+
+
+def test_wifi_writes_go_to_the_wifi_tool_once_it_exists():
+    """Until the wifi tool lands, call_api reaches the Wi-Fi endpoints; with it, they are refused naming it."""
+    without = frozenset(TOOLS) - {"wifi"}
+    assert check_call("POST", "/network/wifi", {"sSsid": "x"}, None, False, without).path == "/network/wifi"
+    with pytest.raises(CallRefused, match="use the wifi tool"):
+        check_call("POST", "/network/wifi", {"sSsid": "x"}, None, False, without | {"wifi"})
+    assert ("POST", "/network/wifi") in ONCE_THE_TOOL_EXISTS and ("POST", "/system/reboot") not in ONCE_THE_TOOL_EXISTS
 
 
 def test_the_allow_list_is_the_reference():

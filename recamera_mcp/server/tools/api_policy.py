@@ -8,8 +8,9 @@
    method, path template with ``{var}`` segments, raw or CGI), case-sensitively. Anything else is refused, so no
    spelling the device might read as another endpoint can pass (``/SYSTEM/REBOOT``, ``/system/reboot;x``).
 3. **Refusals.** Endpoints that have (or will have) a dedicated tool with a confirmation are refused here, naming
-   that tool (:data:`DEDICATED`: fill in a tool's name when it lands); the storage control endpoint takes only its
-   harmless actions.
+   that tool (:data:`DEDICATED`: fill in a tool's name when it lands). The destructive ones are refused always; the
+   others (:data:`ONCE_THE_TOOL_EXISTS`: Wi-Fi) only once their tool is registered, so call_api keeps reaching them
+   until then. The storage control endpoint takes only its harmless actions.
 4. **Exactly what was checked is sent.** The request line is built from the canonical form alone: each segment and
    query value encoded once, so a device that decodes once, or twice, reads what was checked.
 """
@@ -25,7 +26,16 @@ from urllib.parse import quote, unquote
 from recamera_mcp import reference
 from recamera_mcp.client import CGI_PREFIX, is_dangerous_char
 
-__all__ = ["DEDICATED", "SAFE_STORAGE_ACTIONS", "CallRefused", "Checked", "Route", "check_call", "routes"]
+__all__ = [
+    "DEDICATED",
+    "ONCE_THE_TOOL_EXISTS",
+    "SAFE_STORAGE_ACTIONS",
+    "CallRefused",
+    "Checked",
+    "Route",
+    "check_call",
+    "routes",
+]
 
 SAFE_STORAGE_ACTIONS = frozenset({"RELAY", "RELAY_STATUS", "UNRELAY", "CONFIG"})
 """The ``sAction`` values of ``POST /record/storage/control`` that call_api sends; the others erase or unmount."""
@@ -64,6 +74,10 @@ DEDICATED: dict[tuple[str, str], tuple[str, str]] = {
     ("WS", "/ws/system/logs"): ("read_logs", "a WebSocket is not an HTTP call"),
     ("WS", "/ws/system/terminal"): ("run_command", "a root shell needs a confirmation; a WebSocket is not HTTP"),
 }  # fmt: skip
+ONCE_THE_TOOL_EXISTS = frozenset(
+    {("POST", "/network/wifi"), ("DELETE", "/network/wifi"), ("POST", "/network/wifi-status")}
+)
+"""Refused only when this server has their tool: until then call_api is the way to reach them."""
 _STORAGE_CONTROL = ("POST", "/record/storage/control")
 
 
@@ -229,7 +243,8 @@ def check_call(
     dedicated = DEDICATED.get((method, route.template))
     if dedicated is not None:
         tool, why = dedicated
-        raise CallRefused(f"{why}; {_tool_text(tool, known_tools)}")
+        if (method, route.template) not in ONCE_THE_TOOL_EXISTS or tool in known_tools:
+            raise CallRefused(f"{why}; {_tool_text(tool, known_tools)}")
     if (method, route.template) == _STORAGE_CONTROL:
         action = body.get("sAction") if isinstance(body, dict) else None
         if action not in SAFE_STORAGE_ACTIONS:
