@@ -36,6 +36,7 @@ async def test_encoded_spellings_of_refused_endpoints_never_reach_the_camera(con
 
 async def test_a_double_encoded_config_path_is_still_read_before_write(connect, camera):
     """The partial (resetting) FTP write: a path the device decodes to /ftp/setting is a config write."""
+    camera.camera.configs["/ftp/setting"].update(sEnable=True, sFtpUser="bob")  # not the defaults a reset restores
     before = camera.camera.config("/ftp/setting")
     async with connect() as mcp:
         out = await call_ok(
