@@ -31,10 +31,11 @@ from multiprocessing.synchronize import Event as EventType
 
 import httpx
 
+from recamera_mcp.client import CGI_PREFIX
 from recamera_mcp.discovery import discover, parse_targets
-from recamera_mcp.discovery.scan import KEY_PATH
 from recamera_mcp.simulator.fleet import SimFleet
 
+KEY_PATH = CGI_PREFIX + "/system/key"
 PREFIX = "127.0.4."
 CAMERAS = range(10, 14)
 NOT_CAMERAS = {20: "404", 21: "no_key", 22: "404"}

@@ -141,6 +141,7 @@ PLANNED_TOOLS = {
     "login", "logout", "list_sessions", "get_device_status", "get_config", "update_config", "change_password",
     "call_api", "discover_devices", "tune_image", "reset_image", "snapshot", "trigger_recording",
     "get_recording_status", "storage", "list_recordings", "download_recording", "get_thumbnail", "api_reference",
+    "models", "upload_model", "configure_inference", "deploy_model", "sensecraft_convert", "sensecraft_models",
 }  # fmt: skip
 NO_ENDPOINT_TOOLS = {"list_sessions", "api_reference"}
 
@@ -263,10 +264,12 @@ def test_destructive_endpoints_say_call_api_refuses_them() -> None:
     for method, path in DESTRUCTIVE:
         (item,) = find(method, path)
         assert "call_api refuses" in item.text, f"{method} {path}"
-        if path != "/record/storage/control":
+        if path not in ("/record/storage/control", "/model/delete?File-name={name}"):
             assert "call_api" not in item.tools and "not exposed yet" in item.text, f"{method} {path}"
     control = find("POST", "/record/storage/control")[0]
     assert "storage" in control.tools
+    (delete,) = find("DELETE", "/model/delete?File-name={name}")
+    assert delete.tools == ("models",) and "confirmation" in delete.text
 
 
 def test_every_config_area_maps_to_exactly_one_read_write_endpoint() -> None:

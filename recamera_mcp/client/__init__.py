@@ -5,7 +5,8 @@
         result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
 
 One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.image``, ``cam.storage``,
-``cam.recording``, ``cam.models``, ``cam.inference``. Everything a caller needs is exported here.
+``cam.recording``, ``cam.models``, ``cam.inference``, and the deploy chain ``cam.deploy``. Everything a caller
+needs is exported here.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ from recamera_mcp.client._errors import (
     WrongCredentials,
 )
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
+from recamera_mcp.client._findings import Finding, Severity
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, is_local_address, parse_host, resolve_host
 from recamera_mcp.client._localfile import SafeFile, safe_file_name
+from recamera_mcp.client._model_info import ListedModel, ModelCategory, ModelInfo
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._pins import LOGIN_KEY, TLS_CERTIFICATE, PinKind, PinStore, pin_key_of
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
@@ -43,7 +46,18 @@ from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
 from recamera_mcp.client._untrusted import cap_text, escape_controls, is_dangerous_char, scrub
+from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadResult, UploadSession
 from recamera_mcp.client.config import ConfigAPI, SecretWouldMove
+from recamera_mcp.client.deploy import (
+    DeployAPI,
+    DeployFailed,
+    DeployResult,
+    DeployStage,
+    ModelSource,
+    ResultsCheck,
+    StageProgress,
+)
+from recamera_mcp.client.diagnosis import SYMPTOM_CHECKS, Diagnosis, Symptom, diagnose
 from recamera_mcp.client.image import (
     GROUPS,
     SCENES,
@@ -59,20 +73,44 @@ from recamera_mcp.client.image import (
     VideoAdjustment,
     WhiteBalance,
 )
-from recamera_mcp.client.inference import InferenceAPI
-from recamera_mcp.client.models import ModelsAPI
+from recamera_mcp.client.inference import InferenceAPI, InferenceResult
+from recamera_mcp.client.models import (
+    CameraDownloadResult,
+    InfoWriteResult,
+    ModelDeletePlan,
+    ModelsAPI,
+    ModelUploadResult,
+    file_md5,
+)
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
 from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
 
 __all__ = [
+    "CameraDownloadResult",
+    "StageProgress",
+    "ResultsCheck",
+    "ModelSource",
+    "DeployStage",
+    "DeployResult",
+    "DeployFailed",
+    "DeployAPI",
+    "InferenceResult",
+    "ModelInfo",
+    "ModelCategory",
+    "ListedModel",
+    "ModelUploadResult",
+    "ModelDeletePlan",
+    "InfoWriteResult",
     "CGI_PREFIX",
+    "CHUNK_SIZE",
     "CONFIG_AREAS",
     "DEFAULT_USERNAME",
     "GROUPS",
     "LOGIN_KEY",
     "SCENES",
     "SECRET_MASK",
+    "SYMPTOM_CHECKS",
     "TLS_CERTIFICATE",
     "Adjustment",
     "AreaSpec",
@@ -88,11 +126,13 @@ __all__ = [
     "DeviceTimeout",
     "DeviceUnreachable",
     "DeviceWebSocket",
+    "Diagnosis",
     "DiscoveryError",
     "DownloadResult",
     "Enhancement",
     "Exposure",
     "FieldChange",
+    "Finding",
     "Fix",
     "HostAddress",
     "IdentityChanged",
@@ -120,6 +160,8 @@ __all__ = [
     "RecordingStatus",
     "ResetResult",
     "Revert",
+    "Severity",
+    "ResumableUpload",
     "RuleInfo",
     "SafeFile",
     "SecretWouldMove",
@@ -130,19 +172,25 @@ __all__ = [
     "StoragePlan",
     "StorageStatus",
     "StreamedResponse",
+    "Symptom",
     "SystemAPI",
     "Thumbnail",
     "TokenCache",
     "TokenRejected",
     "TriggerResult",
     "TuneResult",
+    "UploadProgress",
+    "UploadResult",
+    "UploadSession",
     "ValidationError",
     "VideoAdjustment",
     "WhiteBalance",
     "WriteResult",
     "WrongCredentials",
     "cap_text",
+    "diagnose",
     "escape_controls",
+    "file_md5",
     "is_dangerous_char",
     "is_local_address",
     "is_secret_field",

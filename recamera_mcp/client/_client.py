@@ -16,6 +16,7 @@ from recamera_mcp.client._errors import NotSupported, ReCameraError
 from recamera_mcp.client._funnel import DEFAULT_USERNAME, Funnel
 from recamera_mcp.client._models import FieldChange, Revert
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.deploy import DeployAPI
 from recamera_mcp.client.image import ImageAPI
 from recamera_mcp.client.inference import InferenceAPI
 from recamera_mcp.client.models import ModelsAPI
@@ -55,17 +56,22 @@ class ReCameraClient(Funnel):
     @cached_property
     def recording(self) -> RecordingAPI:
         """Recording rules, trigger, status and files."""
-        return RecordingAPI(self, self.config, self.storage)
+        return RecordingAPI(self, self.config, self.storage, self.inference)
 
     @cached_property
     def models(self) -> ModelsAPI:
         """AI models on the camera."""
-        return ModelsAPI(self)
+        return ModelsAPI(self, lambda: self.inference)
 
     @cached_property
     def inference(self) -> InferenceAPI:
         """The inference engine."""
         return InferenceAPI(self, self.models)
+
+    @cached_property
+    def deploy(self) -> DeployAPI:
+        """The deploy chain: model file to running inference."""
+        return DeployAPI(self.models, self.inference)
 
     async def revert(self, step: Revert) -> list[FieldChange]:
         """Put back what one write changed (its :class:`Revert`), by the same read-before-write path: the device's

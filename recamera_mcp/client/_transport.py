@@ -328,8 +328,13 @@ class HttpTransport:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         attempts: int = 1,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
     ) -> DeviceResponse:
-        """One request, read whole (bounded), retried up to ``attempts`` times on a connection error or a 5xx."""
+        """One request, read whole (bounded), retried up to ``attempts`` times on a connection error or a 5xx.
+
+        ``files`` and ``data`` send a multipart form (``files`` values as httpx takes them: ``(name, open file,
+        content type)``; the file is streamed from disk)."""
         attempt = 0
         switched = False
         step = timeout if timeout is not None else self.timeout
@@ -338,7 +343,7 @@ class HttpTransport:
             if wire.isEnabledFor(logging.DEBUG):
                 wire.debug("-> %s %s%s %s", method, self.address.key, url, preview(json) if json is not None else "")
             try:
-                response = await self._send_once(method, url, params, json, content, headers, step)
+                response = await self._send_once(method, url, params, json, content, headers, step, files, data)
             except DeviceUnreachable as exc:
                 if not switched and self._fall_back(exc):
                     switched = True
@@ -369,6 +374,8 @@ class HttpTransport:
         content: bytes | str | None,
         headers: Mapping[str, str] | None,
         step: float,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
     ) -> DeviceResponse:
         where = (self.address.key, method, url, step)
         try:
@@ -376,7 +383,8 @@ class HttpTransport:
                 async with asyncio.timeout(self.deadline(step)):
                     request = self._http.build_request(
                         method, url, params=dict(params) if params else None, json=json, content=content,
-                        headers=dict(headers or {}), timeout=step,
+                        headers=dict(headers or {}), timeout=step, files=dict(files) if files else None,
+                        data=dict(data) if data else None,
                     )  # fmt: skip
                     response = await self._http.send(request, stream=True)
                     try:
@@ -392,6 +400,9 @@ class HttpTransport:
                                 )
                     finally:
                         await response.aclose()
+                        # httpx's response and its bound stream refer to each other, so the request (and its body:
+                        # an upload chunk) would live until the cyclic GC ran; break the cycle to free it now
+                        response.stream = httpx.ByteStream(b"")
         except TimeoutError as exc:
             if isinstance(exc, DeviceTimeout):
                 raise

@@ -32,11 +32,13 @@ from recamera_mcp.client._files import (
     list_folder,
     thumbnail_of,
 )
+from recamera_mcp.client._findings import Severity, recording_findings, schedule_now, storage_findings
 from recamera_mcp.client._funnel import Funnel
 from recamera_mcp.client._localfile import SafeFile
 from recamera_mcp.client._models import Problem
-from recamera_mcp.client._slots import READY, Slot, StorageStatus, serve_fix
+from recamera_mcp.client._slots import Slot
 from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.inference import InferenceAPI
 from recamera_mcp.client.storage import StorageAPI
 
 __all__ = [
@@ -58,6 +60,10 @@ TRIGGER_PATH = "/record/rule/http-rule-activate"
 
 def _obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _ms_iso(value: Any) -> str | None:
@@ -109,35 +115,15 @@ class RecordingStatus(BaseModel):
     last_event_time: str | None = None
     last_event_trigger: str | None = None
     clip_length_s: int | None = None
+    schedule_active_now: bool | None = Field(
+        default=None, description="The schedule allows recording now on the camera's clock (null: cannot tell)"
+    )
     storage: Slot | None = Field(default=None, description="The slot recordings go to (None: none selected)")
+    inference: dict[str, Any] = Field(
+        default_factory=dict, description="For the AI trigger: iEnable, sStatus, sModel, iActualFPS"
+    )
+    class_filters: list[Any] = Field(default_factory=list, description="The AI trigger rules' lClassFilter")
     problems: list[Problem] = Field(default_factory=list, description="Why nothing would be recorded now, with fixes")
-
-
-def _status_problems(status: RecordingStatus, storage: StorageStatus) -> None:
-    slot = status.storage
-    if not status.recording_enabled:
-        status.problems.append(
-            Problem(
-                message="recording is off (record_global bRuleEnabled is false)",
-                fix=Fix(op="config.update", args={"area": "record_global", "changes": {"bRuleEnabled": True}}),
-            )
-        )
-    if slot is None:
-        if storage.slots:
-            hint, fix = serve_fix(storage.slots[0])
-            status.problems.append(Problem(message=f"no storage slot is selected: {hint}", fix=fix))
-        else:
-            status.problems.append(Problem(message="no storage slot is present"))
-    elif slot.state_code != READY:
-        hint, fix = serve_fix(slot)
-        status.problems.append(Problem(message=f"storage {slot.dev_path} is {slot.state}, not READY: {hint}", fix=fix))
-    elif slot.free_bytes < slot.min_free_bytes and not slot.quota_rotate:
-        status.problems.append(
-            Problem(
-                message=f"storage {slot.dev_path} is nearly full and does not rotate: free up space",
-                fix=Fix(op="storage.action", args={"action": "free_up", "slot": slot.dev_path}),
-            )
-        )
 
 
 class TriggerResult(BaseModel):
@@ -185,26 +171,37 @@ async def _trigger(client: Funnel, recording: RecordingAPI) -> TriggerResult:
 class RecordingAPI:
     """Recording rules, the HTTP trigger, the recording status and the recorded files."""
 
-    def __init__(self, funnel: Funnel, config: ConfigAPI, storage: StorageAPI) -> None:
+    def __init__(self, funnel: Funnel, config: ConfigAPI, storage: StorageAPI, inference: InferenceAPI) -> None:
         self._funnel = funnel
         self._config = config
         self._storage = storage
+        self._inference = inference
 
     async def rule_info(self) -> RuleInfo:
         """``GET /record/rule/info`` (the firmware's ``bVideoClipLengthSeconds`` is an int despite its ``b``)."""
         return await _rule_info(self._funnel)
 
     async def status(self) -> RecordingStatus:
-        """Rule config, trigger, schedule, rule info and storage status, merged, with what stops recording."""
-        rules, triggers, schedule, info, storage = await asyncio.gather(
+        """Rule config, trigger, schedule (active now?), inference, rule info and storage, merged, with what stops
+        recording: the same checks the diagnosis runs (``_findings.py``), so it cannot say all clear when a
+        precondition fails."""
+        rules, triggers, schedule, clock, inference = await asyncio.gather(
             self._config.get(ConfigArea.RECORD_GLOBAL),
             self._config.get(ConfigArea.RECORD_TRIGGERS),
             self._config.get(ConfigArea.RECORD_SCHEDULE),
-            self.rule_info(),
-            self._storage.status(),
+            self._config.get(ConfigArea.TIME),
+            self._inference.state(),
         )
-        writer = rules.get("dWriterConfig") if isinstance(rules.get("dWriterConfig"), dict) else {}
-        windows = schedule.get("lActiveWeekdays") if isinstance(schedule.get("lActiveWeekdays"), list) else []
+        info, storage, model, dialect = await asyncio.gather(
+            self.rule_info(), self._storage.status(), self._inference.model_facts(), self._funnel.dialect()
+        )
+        has_info = (model.category is not None or bool(model.labels)) if inference.get("sModel") else None
+        findings = recording_findings(
+            rules, triggers, schedule, clock, inference, model.category, model.labels, has_info, dialect
+        ) + storage_findings(storage)
+        sets = _list(triggers.get("lInferenceSet"))
+        writer = _obj(rules.get("dWriterConfig"))
+        windows = _list(schedule.get("lActiveWeekdays"))
         trigger = triggers.get("sCurrentSelected")
         status = RecordingStatus(
             recording_enabled=bool(rules.get("bRuleEnabled")),
@@ -217,9 +214,12 @@ class RecordingAPI:
             last_event_time=info.last_event_time,
             last_event_trigger=info.last_event_trigger,
             clip_length_s=info.clip_length_s,
+            schedule_active_now=schedule_now(schedule, clock),
             storage=storage.selected(),
+            inference={k: inference.get(k) for k in ("iEnable", "sStatus", "sModel", "iActualFPS") if k in inference},
+            class_filters=[r.get("lClassFilter") for r in sets[:16] if isinstance(r, dict)],
+            problems=[Problem(message=f.title, fix=f.fix) for f in findings if f.severity != Severity.INFO],
         )
-        _status_problems(status, storage)
         return status
 
     async def trigger(self) -> TriggerResult:

@@ -15,6 +15,7 @@ from mcp.server.mcpserver import MCPServer
 from recamera_mcp import __version__
 from recamera_mcp.client import PinStore, TokenCache
 from recamera_mcp.server import tools
+from recamera_mcp.server.cloud import CloudAccess
 from recamera_mcp.server.completions import add_completions
 from recamera_mcp.server.errors import ArgumentErrorRedaction, InputBounds
 from recamera_mcp.server.files import LocalFiles
@@ -56,6 +57,7 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         ),
         confirmations=ConfirmStore(ttl_s=opts.confirm_ttl_s),
         files=LocalFiles(opts.files_root),
+        cloud=CloudAccess(opts.credentials.sensecraft_settings()),
         loaded_toolsets=set(TOOLSETS if opts.toolsets is None else opts.toolsets),
     )
 
@@ -66,6 +68,7 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         finally:
             for each in state.every_state():
                 await each.sessions.close_all()
+            await state.cloud.aclose()
             await asyncio.to_thread(state.warm_readers.close)  # RTSP readers kept warm by snapshot(keep_warm=True)
 
     dynamic = opts.dynamic and not set(TOOLSETS) <= state.loaded_toolsets

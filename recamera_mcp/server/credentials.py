@@ -21,6 +21,9 @@ Config file (``~/.config/recamera-mcp/config.toml``, or the path in ``RECAMERA_M
 
     [server]
     token_cache = "~/.cache/recamera-mcp/tokens.json"   # optional: reuse live tokens across restarts
+
+    [sensecraft]                                        # the SenseCraft cloud (see recamera_mcp.sensecraft)
+    token = "..."                                       # or SENSECRAFT_TOKEN, SENSECRAFT_API_URL, ...
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from recamera_mcp.client import is_local_address
+from recamera_mcp.sensecraft import SenseCraftSettings
 
 DEFAULT_USERNAME = "admin"
 _ENV_KEYS = ("RECAMERA_USERNAME", "RECAMERA_PASSWORD", "RECAMERA_HOSTS", "RECAMERA_MCP_HTTP_TOKEN")
@@ -61,6 +65,8 @@ class CredentialStore:
     defaults: dict[str, Any] = field(default_factory=dict)
     server: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    sensecraft: dict[str, Any] = field(default_factory=dict)
+    """The config file's ``[sensecraft]`` table (the ``SENSECRAFT_*`` variables are in ``env``)."""
     path: Path | None = None
 
     @classmethod
@@ -82,7 +88,8 @@ class CredentialStore:
             hosts={str(k): dict(v) for k, v in hosts.items() if isinstance(v, dict)},
             defaults=dict(data.get("defaults", {})),
             server=dict(data.get("server", {})),
-            env={k: v for k, v in environ.items() if k in _ENV_KEYS},
+            env={k: v for k, v in environ.items() if k in _ENV_KEYS or k.startswith("SENSECRAFT_")},
+            sensecraft=dict(data.get("sensecraft", {})) if isinstance(data.get("sensecraft"), dict) else {},
             path=path,
         )
 
@@ -150,6 +157,10 @@ class CredentialStore:
             if src.get("password"):
                 return Credentials(user, str(src["password"]), name)
         return Credentials(user, None, "none")
+
+    def sensecraft_settings(self) -> SenseCraftSettings:
+        """The SenseCraft cloud's settings: the config file's ``[sensecraft]`` table, then ``SENSECRAFT_*``."""
+        return SenseCraftSettings.load(self.env, self.sensecraft)
 
     def token_cache_path(self) -> Path | None:
         value = self.server.get("token_cache")

@@ -120,6 +120,10 @@ class SessionRegistry:
             await candidate.client.close()
         return session
 
+    async def unauthenticated(self, host: str) -> ReCameraClient:
+        """The client for ``host`` without logging in (for checks that must work when a login would fail)."""
+        return (await self._get_or_open(host)).client
+
     async def client(self, host: str) -> ReCameraClient:
         """The logged-in client for ``host``; logs in with the configured credentials on first use."""
         session = await self._get_or_open(host)

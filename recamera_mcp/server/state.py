@@ -22,6 +22,7 @@ from mcp.server.mcpserver import Context
 
 from recamera_mcp.client import LockoutBook, PinStore
 from recamera_mcp.server.changes import ChangeLog
+from recamera_mcp.server.cloud import CloudAccess
 from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.server.files import LocalFiles
 from recamera_mcp.server.sessions import SessionRegistry
@@ -79,6 +80,8 @@ class ServerState:
     confirmations: ConfirmStore
     warm_readers: WarmReaders = field(default_factory=WarmReaders)
     """RTSP captures kept open by ``snapshot(keep_warm=True)``, closed at shutdown."""
+    cloud: CloudAccess = field(default_factory=CloudAccess)
+    """The SenseCraft cloud (conversion), built on first use from the configured settings."""
     loaded_toolsets: set[str] = field(default_factory=set)
     """The toolsets whose tools the server lists now (at start, then each one the ``toolsets`` tool loaded)."""
     discovered_hosts: list[str] = field(default_factory=list)

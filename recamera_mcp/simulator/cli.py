@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--not-cameras", type=int, default=0, help="extra HTTP hosts that are not cameras (404)")
     parser.add_argument("--hangs", type=int, default=0, help="extra hosts that accept and never answer")
     parser.add_argument("--token-ttl", type=float, default=36000.0, help="token lifetime in seconds")
+    parser.add_argument("--no-rtsp", action="store_true", help="serve HTTP only, no RTSP feed (no GStreamer needed)")
     parser.add_argument(
         "--firmware",
         choices=("legacy", "2026"),
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     if args.factory and not args.password:
         password = "Factory#2026"
     start = ipaddress.IPv4Address(args.host)
-    rtsp_off = rtsp_available()
+    rtsp_off = "--no-rtsp given" if args.no_rtsp else rtsp_available()
     if rtsp_off is not None:
         print(f"RTSP off: {rtsp_off}", flush=True)
     fleet = SimFleet().start()

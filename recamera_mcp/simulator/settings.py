@@ -66,6 +66,9 @@ class SimSettings:
     other's dialect."""
     storage_task_s: float = 5.0
     """How long an asynchronous storage task (2026 ``ASYNC_SUBMIT`` of FORMAT / FREE_UP) runs to COMPLETED."""
+    cloud_url: str | None = None
+    """The SenseCraft cloud the camera downloads models from itself (``POST /model/get_model``): the simulated
+    cloud's URL; None: the camera cannot reach it (the download fails)."""
     inference_start_s: float = 1.0
     """How long inference stays ``starting`` (and ``stopping``) before ``running`` (``stopped``); 0 is instant."""
 

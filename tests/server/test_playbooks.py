@@ -11,13 +11,23 @@ from typing import Any
 import pytest
 
 from recamera_mcp.playbooks import Playbook, PlaybookError, load_playbooks, lookup, parse, resolve_args
+from recamera_mcp.simulator.routes.ai_state import ai_state
 from tests.server.conftest import make_options
 from tests.server.helpers import error_text
 
 BOOKS = load_playbooks()
 
 Values = Callable[[Any, Path], dict[str, Any]]
+
+
+def _deploy_values(cam: Any, tmp: Path) -> dict[str, Any]:
+    model = tmp / "people_detector.rknn"
+    model.write_bytes(b"RKNN" + bytes(range(256)) * 4000)
+    return {"host": cam.address, "model_path": str(model), "classes": ["person", "car"]}
+
+
 VALUES: dict[str, Values] = {
+    "deploy-model": _deploy_values,
     "discover-devices": lambda cam, tmp: {"subnet": cam.address.split(":")[0], "port": int(cam.address.split(":")[1])},
     "login": lambda cam, tmp: {"host": cam.address},
     "change-setting": lambda cam, tmp: {
@@ -28,6 +38,7 @@ VALUES: dict[str, Values] = {
     "tune-image": lambda cam, tmp: {"host": cam.address, "brightness": 70},
     "snapshot": lambda cam, tmp: {"host": cam.address, "stream": "sub"},
     "recordings": lambda cam, tmp: {"host": cam.address, "dest_dir": "clips"},
+    "troubleshoot": lambda cam, tmp: {"host": cam.address, "symptom": "no_recording"},
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -112,6 +123,9 @@ async def test_playbook_runs_end_to_end(
                 values[var] = lookup(result.structured_content, path)
     if name == "change-setting":
         assert ("PUT", "/system/time") in cam.camera.calls()
+    if name == "deploy-model":
+        assert ai_state(cam.camera).inference["sModel"] == "people_detector.rknn"
+        assert ai_state(cam.camera).models["people_detector.rknn"]["classes"] == ["person", "car"]
     if name == "recordings":
         assert [p for p in tmp_path.rglob("*") if p.is_file() and p.stat().st_size > 0], "nothing was downloaded"
 

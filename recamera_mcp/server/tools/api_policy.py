@@ -55,7 +55,7 @@ DEDICATED: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/system/factory-reset"): ("factory_reset", "a factory reset erases the camera and needs a confirmation"),
     ("POST", "/system/firmware-upgrade"): ("firmware", "a firmware upgrade can brick the camera; needs a confirmation"),
     ("POST", "/config/upload"): ("restore_config", "a config import replaces the whole config; needs a confirmation"),
-    ("POST", "/model/upload"): ("upload_model", "model uploads are chunked binary transfers"),
+    ("POST", "/model/upload"): ("upload_model", "model uploads are chunked, checked transfers (or deploy_model)"),
     ("DELETE", "/model/delete"): ("models", "deleting a model needs a confirmation"),
     ("POST", "/network/wifi"): ("wifi", "joining another Wi-Fi may cut the camera off; it needs a confirmation"),
     ("DELETE", "/network/wifi"): ("wifi", "forgetting a Wi-Fi may cut the camera off; it needs a confirmation"),

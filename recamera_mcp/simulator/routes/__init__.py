@@ -32,6 +32,7 @@ from recamera_mcp.simulator.routes import (
     firmware,
     image,
     inference,
+    model_download,
     models,
     network,
     notify,
@@ -47,7 +48,7 @@ from recamera_mcp.simulator.routes.config import ConfigHooks, config_routes
 from recamera_mcp.simulator.state import DeviceState
 
 AREA_MODULES: tuple[ModuleType, ...] = (
-    auth, system, video, streams, models, inference, firmware, network, image, recording, storage,
+    auth, system, video, streams, models, model_download, inference, firmware, network, image, recording, storage,
     capture, notify, secure, diagnosis,
 )  # fmt: skip
 

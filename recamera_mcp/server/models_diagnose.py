@@ -1,0 +1,48 @@
+"""Typed results of diagnose and fleet."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from recamera_mcp.client import Severity
+from recamera_mcp.server.advice import ToolCall
+from recamera_mcp.server.confirm import ConfirmationRequest
+
+
+class FindingOut(BaseModel):
+    severity: Severity
+    check: str
+    title: str
+    evidence: dict[str, Any] = Field(default_factory=dict, description="Device values the check saw")
+    fix: ToolCall | None = Field(default=None, description="The call that fixes it (ask the user first)")
+
+
+class DiagnoseOutput(BaseModel):
+    host: str
+    symptom: str
+    findings: list[FindingOut] = Field(description="Worst first; empty: nothing wrong found")
+    checks: list[str] = Field(description="Checks that ran")
+    seconds: float
+
+
+class FleetRow(BaseModel):
+    """One camera's outcome in a fleet action."""
+
+    host: str
+    status: Literal["ok", "changed", "unchanged", "failed"] = Field(
+        description="ok: read; changed/unchanged: after a write (read back); failed: see reason"
+    )
+    reason: str | None = None
+    data: dict[str, Any] | None = Field(default=None, description="Status row, diagnosis summary or the changes")
+
+
+class FleetOutput(BaseModel):
+    action: str
+    hosts: int
+    counts: dict[str, int] = Field(description="Cameras per status")
+    results: list[FleetRow]
+    dry_run: bool = False
+    confirmation: ConfirmationRequest | None = None
+    seconds: float
