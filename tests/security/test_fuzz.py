@@ -24,15 +24,17 @@ from mcp import Client
 
 from recamera_mcp.client import ValidationError, parse_host
 from recamera_mcp.discovery import TargetError, parse_target_set
-from recamera_mcp.server import create_server
+from recamera_mcp.server import ServerOptions, create_server
+from recamera_mcp.server.credentials import CredentialStore
 from recamera_mcp.server.tools import TOOLS
 from recamera_mcp.simulator.routes.storage_state import storage_area
 from recamera_mcp.simulator.testing import PASSWORD
-from tests.server.conftest import make_options
 
 T = TypeVar("T")
+NOWHERE = "http://127.0.28.251:9"
+"""The SenseCraft cloud, for the fuzzed server: a closed loopback port (nothing generated leaves loopback)."""
 FUZZ_EXAMPLES = 100
-"""Examples per tool (20 tools: 2,000 calls in all, about 40 s)."""
+"""Examples per tool (29 tools with the toolsets tool: 2,900 calls in all, about 40 s)."""
 CALL_TIMEOUT_S = 60.0
 """A hang guard per call, not a speed check."""
 SECRETS = {
@@ -89,6 +91,10 @@ def subnet_loopback_only(value: Any) -> Any:
 def loopback_arguments(args: dict[str, Any], camera: str) -> dict[str, Any]:
     if isinstance(args.get("host"), str):
         args["host"] = loopback_only(args["host"], camera)
+    if isinstance(args.get("hosts"), list):
+        args["hosts"] = [loopback_only(h, camera) if isinstance(h, str) else h for h in args["hosts"]]
+    elif isinstance(args.get("hosts"), str):
+        args["hosts"] = loopback_only(args["hosts"], camera)
     if "subnet" in args:
         args["subnet"] = subnet_loopback_only(args["subnet"])
     return args
@@ -126,6 +132,9 @@ def for_property(name: str, schema: dict[str, Any], camera: str) -> st.SearchStr
         )
     if kind == "array":
         plausible.append(st.lists(st.sampled_from(HOSTILE) | st.text(max_size=20), max_size=3))
+    if name == "hosts":
+        hosts = st.lists(st.one_of(st.just(camera), st.sampled_from(HOSTILE), st.text(max_size=20)), max_size=3)
+        return hosts.map(lambda items: [loopback_only(h, camera) for h in items])
     if name == "host":
         return st.one_of(st.just(camera), st.just(camera), st.sampled_from(HOSTILE), st.text(max_size=40)).map(
             lambda h: loopback_only(h, camera) if isinstance(h, str) else h
@@ -194,7 +203,8 @@ class Driver:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.server = create_server(make_options(**options))
+        env = {"RECAMERA_PASSWORD": PASSWORD, "SENSECRAFT_API_URL": NOWHERE, "SENSECRAFT_HMI_URL": NOWHERE}
+        self.server = create_server(ServerOptions(credentials=CredentialStore(env=env), **options))
         self.ready = threading.Event()
         self.holder = asyncio.run_coroutine_threadsafe(self._hold(), self.loop)
         if not self.ready.wait(30):
