@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--first", type=int, default=20, help="last octet of the first camera (default 20)")
     parser.add_argument("--cameras", type=int, default=2, help="simulated cameras (default 2)")
     parser.add_argument("--in-process", action="store_true", help="run the server in-process instead of stdio")
+    parser.add_argument(
+        "--no-rtsp", action="store_true", help="cameras without RTSP (snapshots by the camera's own capture)"
+    )
 
 
 def _show(value: Any) -> str:
@@ -39,7 +42,9 @@ def _show(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " ..."
 
 
-PLAYBOOK_ORDER = ("discover-devices", "login", "change-setting", "tune-image", "snapshot", "recordings")
+PLAYBOOK_ORDER = (
+    "discover-devices", "login", "change-setting", "tune-image", "snapshot", "recordings", "troubleshoot-detections",
+)  # fmt: skip
 
 
 def _values(cams: list[str], subnet: str, port: int, downloads: str) -> dict[str, dict[str, Any]]:
@@ -52,6 +57,7 @@ def _values(cams: list[str], subnet: str, port: int, downloads: str) -> dict[str
         "tune-image": {"host": cam, "brightness": 65},
         "snapshot": {"host": cam, "stream": "sub"},
         "recordings": {"host": cam, "dest_dir": downloads},
+        "troubleshoot-detections": {"host": cam},
     }
 
 
@@ -127,7 +133,7 @@ async def _main(args: argparse.Namespace) -> int:
         cams = []
         from recamera_mcp.simulator.rtsp import rtsp_available
 
-        rtsp_off = rtsp_available()
+        rtsp_off = "forced off (--no-rtsp)" if args.no_rtsp else rtsp_available()
         port = 80 if os.geteuid() == 0 else 0
         for i in range(args.cameras):
             host = f"{args.prefix}{args.first + i}"

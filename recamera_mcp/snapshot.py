@@ -32,10 +32,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from recamera_mcp.client import (
     ConfigArea,
+    Detection,
     DeviceTimeout,
     DeviceUnreachable,
     Fix,
     NotSupported,
+    Problem,
     SafeFile,
     ValidationError,
     safe_file_name,
@@ -48,7 +50,9 @@ __all__ = [
     "DEFAULT_DISCARD",
     "Snapshot",
     "WarmReaders",
+    "encode_frame",
     "redact_url",
+    "save_frame",
     "snapshot",
     "snapshot_device",
     "stream_url",
@@ -85,6 +89,18 @@ class Snapshot:
     """True when a warm reader served it (no re-open, no discarding)."""
     saved_path: str | None = None
     warnings: list[str] = field(default_factory=list)
+    source: str = "rtsp"
+    """``rtsp`` or ``capture`` (the camera took the picture itself: no RTSP needed)."""
+    why: str | None = None
+    """Why that source: asked for, or what made ``auto`` fall back from RTSP."""
+    taken_ms: int | None = None
+    """When the picture was taken, device time (capture only)."""
+    overlay: list[Detection] | None = None
+    """The detections drawn on the image (``overlay=True``), boxes normalised to the image."""
+    overlay_ms: int | None = None
+    """Device time of the inference result drawn."""
+    overlay_problem: Problem | None = None
+    """Why nothing could be drawn (inference off), with its fix."""
 
 
 def redact_url(url: str) -> str:
@@ -201,7 +217,7 @@ def _open(url: str, open_timeout_s: float, read_timeout_s: float) -> Any:
     return capture
 
 
-def _encode(frame: Any, max_edge: int, quality: int) -> tuple[bytes, int, int]:
+def encode_frame(frame: Any, max_edge: int, quality: int) -> tuple[bytes, int, int]:
     import cv2
 
     height, width = frame.shape[:2]
@@ -418,9 +434,9 @@ async def snapshot(
         raise DeviceTimeout(
             f"the snapshot from {redact_url(rtsp_url)} took longer than {timeout_s:g} s", "try again later"
         ) from None
-    jpeg, width, height = await asyncio.to_thread(_encode, frame, max_edge, quality)
+    jpeg, width, height = await asyncio.to_thread(encode_frame, frame, max_edge, quality)
     source_height, source_width = frame.shape[:2]
-    saved = await asyncio.to_thread(_save, frame, save_to) if save_to is not None else None
+    saved = await asyncio.to_thread(save_frame, frame, save_to) if save_to is not None else None
     result = Snapshot(
         jpeg=jpeg,
         width=width,
@@ -445,7 +461,7 @@ def url_is_rtsp(url: str) -> bool:
     return isinstance(url, str) and urlsplit(url).scheme in ("rtsp", "rtsps") and bool(urlsplit(url).hostname)
 
 
-def _save(frame: Any, save_to: str | Path | SafeFile) -> str:
+def save_frame(frame: Any, save_to: str | Path | SafeFile) -> str:
     import cv2
 
     ok, encoded = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, SAVE_QUALITY])

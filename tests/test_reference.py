@@ -142,6 +142,7 @@ PLANNED_TOOLS = {
     "call_api", "discover_devices", "tune_image", "reset_image", "snapshot", "trigger_recording",
     "get_recording_status", "storage", "list_recordings", "download_recording", "get_thumbnail", "api_reference",
     "models", "upload_model", "configure_inference", "deploy_model", "sensecraft_convert", "sensecraft_models",
+    "watch_inference", "read_logs", "run_command", "check_notifications",
 }  # fmt: skip
 NO_ENDPOINT_TOOLS = {"list_sessions", "api_reference"}
 
@@ -264,12 +265,13 @@ def test_destructive_endpoints_say_call_api_refuses_them() -> None:
     for method, path in DESTRUCTIVE:
         (item,) = find(method, path)
         assert "call_api refuses" in item.text, f"{method} {path}"
-        if path not in ("/record/storage/control", "/model/delete?File-name={name}"):
+        if path not in ("/record/storage/control", "/model/delete?File-name={name}", "/ws/system/terminal"):
             assert "call_api" not in item.tools and "not exposed yet" in item.text, f"{method} {path}"
     control = find("POST", "/record/storage/control")[0]
     assert "storage" in control.tools
     (delete,) = find("DELETE", "/model/delete?File-name={name}")
     assert delete.tools == ("models",) and "confirmation" in delete.text
+    assert find("WS", "/ws/system/terminal")[0].tools == ("run_command",)
 
 
 def test_every_config_area_maps_to_exactly_one_read_write_endpoint() -> None:

@@ -5,8 +5,8 @@
         result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
 
 One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.image``, ``cam.storage``,
-``cam.recording``, ``cam.models``, ``cam.inference``, and the deploy chain ``cam.deploy``. Everything a caller
-needs is exported here.
+``cam.recording``, ``cam.models``, ``cam.inference``, ``cam.streams``, ``cam.capture``,
+``cam.notify``, and the deploy chain ``cam.deploy``. Everything a caller needs is exported here.
 """
 
 from __future__ import annotations
@@ -41,12 +41,14 @@ from recamera_mcp.client._localfile import SafeFile, safe_file_name
 from recamera_mcp.client._model_info import ListedModel, ModelCategory, ModelInfo
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._pins import LOGIN_KEY, TLS_CERTIFICATE, PinKind, PinStore, pin_key_of
+from recamera_mcp.client._results import Detection, FrameSize, InferenceSummary, LabelStats, iso_ms
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
 from recamera_mcp.client._untrusted import cap_text, escape_controls, is_dangerous_char, scrub
 from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadResult, UploadSession
+from recamera_mcp.client.capture import CaptureAPI, CapturedStill, CaptureStatus
 from recamera_mcp.client.config import ConfigAPI, SecretWouldMove
 from recamera_mcp.client.deploy import (
     DeployAPI,
@@ -82,8 +84,10 @@ from recamera_mcp.client.models import (
     ModelUploadResult,
     file_md5,
 )
+from recamera_mcp.client.notify import NotificationCheck, NotifyAPI, NotifyStatus
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
+from recamera_mcp.client.streams import CommandResult, LogLine, LogsResult, ResultLog, StreamsAPI, inference_problem
 from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
 
 __all__ = [
@@ -117,8 +121,13 @@ __all__ = [
     "AuthError",
     "Backlight",
     "BatteryInfo",
+    "CaptureAPI",
+    "CaptureStatus",
+    "CapturedStill",
+    "CommandResult",
     "ConfigAPI",
     "ConfigArea",
+    "Detection",
     "Conflict",
     "DeviceApiError",
     "DeviceResponse",
@@ -134,15 +143,20 @@ __all__ = [
     "FieldChange",
     "Finding",
     "Fix",
+    "FrameSize",
     "HostAddress",
     "IdentityChanged",
     "ImageAPI",
     "ImageValues",
     "InferenceAPI",
+    "InferenceSummary",
     "KeyProbe",
+    "LabelStats",
     "LockedOut",
     "LockoutBook",
+    "LogLine",
     "LoginResult",
+    "LogsResult",
     "ModelsAPI",
     "MustChangePassword",
     "NightToDay",
@@ -150,6 +164,9 @@ __all__ = [
     "NotSupported",
     "PinKind",
     "PinStore",
+    "NotificationCheck",
+    "NotifyAPI",
+    "NotifyStatus",
     "ProbeAnswer",
     "Problem",
     "ReCameraClient",
@@ -159,6 +176,7 @@ __all__ = [
     "RecordingList",
     "RecordingStatus",
     "ResetResult",
+    "ResultLog",
     "Revert",
     "Severity",
     "ResumableUpload",
@@ -172,6 +190,7 @@ __all__ = [
     "StoragePlan",
     "StorageStatus",
     "StreamedResponse",
+    "StreamsAPI",
     "Symptom",
     "SystemAPI",
     "Thumbnail",
@@ -188,6 +207,8 @@ __all__ = [
     "WriteResult",
     "WrongCredentials",
     "cap_text",
+    "inference_problem",
+    "iso_ms",
     "diagnose",
     "escape_controls",
     "file_md5",

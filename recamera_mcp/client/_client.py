@@ -15,13 +15,16 @@ from functools import cached_property
 from recamera_mcp.client._errors import NotSupported, ReCameraError
 from recamera_mcp.client._funnel import DEFAULT_USERNAME, Funnel
 from recamera_mcp.client._models import FieldChange, Revert
+from recamera_mcp.client.capture import CaptureAPI
 from recamera_mcp.client.config import ConfigAPI
 from recamera_mcp.client.deploy import DeployAPI
 from recamera_mcp.client.image import ImageAPI
 from recamera_mcp.client.inference import InferenceAPI
 from recamera_mcp.client.models import ModelsAPI
+from recamera_mcp.client.notify import NotifyAPI
 from recamera_mcp.client.recording import RecordingAPI
 from recamera_mcp.client.storage import StorageAPI
+from recamera_mcp.client.streams import StreamsAPI
 from recamera_mcp.client.system import SystemAPI
 
 __all__ = ["DEFAULT_USERNAME", "ReCameraClient"]
@@ -67,6 +70,21 @@ class ReCameraClient(Funnel):
     def inference(self) -> InferenceAPI:
         """The inference engine."""
         return InferenceAPI(self, self.models)
+
+    @cached_property
+    def streams(self) -> StreamsAPI:
+        """Live inference results, system log and terminal (WebSockets)."""
+        return StreamsAPI(self, self.inference, self.config)
+
+    @cached_property
+    def capture(self) -> CaptureAPI:
+        """Pictures the camera takes itself into its storage (no RTSP needed)."""
+        return CaptureAPI(self, self.storage)
+
+    @cached_property
+    def notify(self) -> NotifyAPI:
+        """Where inference results are sent, and whether they arrive."""
+        return NotifyAPI(self, self.config, self.inference)
 
     @cached_property
     def deploy(self) -> DeployAPI:

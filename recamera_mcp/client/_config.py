@@ -117,8 +117,10 @@ class WritePlan:
 
     @property
     def moved_secrets(self) -> list[tuple[str, str]]:
-        """``(destination, secret)`` pairs where a destination changes while its secret is kept (not given again):
-        the device would send the old secret to the new place (see :attr:`AreaSpec.secret_destinations`)."""
+        """``(destination, secret)`` pairs where a destination changes while its secret is kept (not given again)
+        and the secret already went somewhere (a URL was set): the device would send the old secret to the new
+        place (see :attr:`AreaSpec.secret_destinations`). A first destination for a secret that went nowhere is no
+        move."""
         asked = {p.field for p in self.planned}
         changed = {p.field for p in self.differing}
         moved = []
@@ -127,7 +129,13 @@ class WritePlan:
                 continue
             for secret in sorted(secrets):
                 kept = value_at(self.current, tuple(secret.split(".")))
-                if secret not in asked and kept not in (None, ""):
+                went = any(
+                    isinstance(value_at(self.current, tuple(d.split("."))), str)
+                    and value_at(self.current, tuple(d.split("."))) != ""
+                    for d, ss in self.spec.secret_destinations.items()
+                    if secret in ss
+                )
+                if secret not in asked and kept not in (None, "") and went:
                     moved.append((destination, secret))
         return moved
 

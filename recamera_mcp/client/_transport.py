@@ -8,14 +8,11 @@
 - bounded answers: a whole body is read only up to ``max_body_bytes``, and every request ends by a total deadline
   (a camera dripping one byte a second cannot hang a call);
 - retries of idempotent requests (the caller says how many) after a connection error or a 5xx;
-- the scheme switch: a 307/308 (or, for a GET, a 301/302/303) to the other scheme on the same host (HTTPS turned
-  on or off) is followed once per request, for every method, body included, and remembered; any other redirect
-  (another host, a relative one, the same scheme) is returned as it is, never followed, so the token stays on the
-  camera. When the HTTPS port it switched to refuses connections (HTTPS turned off), it goes back to the address it
-  started from (nothing was sent);
-- TLS pinning: the camera's self-signed certificate is pinned by its SHA-256 at first use (``pins``, under
-  ``pin_key``) and checked in the handshake itself, before any byte of a request leaves; a different certificate
-  raises :class:`IdentityChanged`. The fingerprint seen is :attr:`HttpTransport.tls_fingerprint`;
+- the scheme switch: a 307/308 (a 301/302/303 for a GET) to the other scheme on the same host (HTTPS on or off) is
+  followed once per request, every method, body included, and remembered; any other redirect is returned as it is
+  (the token stays on the camera). A refused HTTPS port (HTTPS turned off) sends it back to where it started;
+- TLS pinning: the self-signed certificate is pinned by SHA-256 at first use and checked in the handshake, before
+  a byte of a request leaves (``_tls.py``); another one raises :class:`IdentityChanged`;
 - the wire log (``recamera_mcp.wire`` at DEBUG), bodies masked by the secrets policy.
 
 :class:`KeyProbe` is the lightweight pool discovery uses to ask thousands of hosts for ``/system/key``.
@@ -35,8 +32,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import websockets
+import websockets.asyncio.client
 from websockets.asyncio.client import ClientConnection
-from websockets.asyncio.client import connect as websockets_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from recamera_mcp import __version__
@@ -71,10 +68,8 @@ wire = logging.getLogger(WIRE_LOGGER)
 HttpxTransport = httpx.AsyncBaseTransport
 """An httpx transport (``httpx.ASGITransport`` runs the simulator in-process in quick tests)."""
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
-_KEEP_METHOD_REDIRECTS = frozenset({307, 308})
-"""Redirects that keep the method and body: followed for every method."""
-_GET_REDIRECTS = frozenset({301, 302, 303})
-"""Redirects that a client turns into a GET: followed for a GET only."""
+_KEEP_METHOD_REDIRECTS = frozenset({307, 308})  # keep method and body: followed for every method
+_GET_REDIRECTS = frozenset({301, 302, 303})  # a client turns these into a GET: followed for a GET only
 MAX_BODY_BYTES = 32 * 1024 * 1024
 """Largest answer read whole into memory (files are streamed, never read whole)."""
 _USER_AGENT = f"recamera-mcp/{__version__}"
@@ -182,6 +177,14 @@ class DeviceWebSocket:
             await self._ws.close()
 
 
+class _NoRedirects(websockets.asyncio.client.connect):
+    """The WebSocket handshake without the library's own redirect following (the transport decides, see
+    :meth:`HttpTransport.websocket`): a redirect comes back as the :class:`InvalidStatus` it is."""
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        return exc
+
+
 class WebSocketRefused(Exception):
     """The device answered the WebSocket handshake with an HTTP status instead of switching protocols."""
 
@@ -194,11 +197,7 @@ class WebSocketRefused(Exception):
 @contextlib.contextmanager
 def mapped_errors(host: str, method: str, url: str, timeout: float) -> Iterator[None]:
     """Translate transport failures into the client's errors (the only place that catches httpx)."""
-    maybe_done = (
-        "; the camera may have done it all the same: read its state back before sending it again"
-        if method not in ("GET", "HEAD")
-        else ""
-    )
+    maybe_done = "" if method in ("GET", "HEAD") else "; the camera may have done it all the same: read its state back"
     try:
         yield
     except httpx.TimeoutException as exc:
@@ -229,14 +228,6 @@ def mapped_errors(host: str, method: str, url: str, timeout: float) -> Iterator[
         ) from exc
 
 
-class _ConnectNoRedirect(websockets_connect):
-    """``websockets.connect`` without its own redirect following: :meth:`HttpTransport.websocket` applies the one
-    redirect rule of this module (same host, scheme switch only) and keeps the cookie on the camera."""
-
-    def process_redirect(self, exc: Exception) -> Exception | str:
-        return exc
-
-
 class HttpTransport:
     """One camera's connection pool. ``address`` changes when the camera switches between HTTP and HTTPS.
 
@@ -255,16 +246,14 @@ class HttpTransport:
         pin_key: str | None = None,
     ) -> None:
         self.address = address
-        self.origin = address
-        """Where the camera was first reached (a switch to HTTPS falls back here when HTTPS is turned off)."""
+        self.origin = address  # where the camera was first reached: the fallback when HTTPS is turned off
         self.timeout = timeout
         self.max_body_bytes = max_body_bytes
         self.retry_backoff_s = retry_backoff_s
         self.verify_tls = verify_tls
         self.pins = pins if pins is not None else PinStore()
         self.pin_key = pin_key or pin_key_of(address)
-        self.tls_fingerprint: str | None = None
-        """SHA-256 of the camera's TLS certificate (hex), once an HTTPS connection was made."""
+        self.tls_fingerprint: str | None = None  # SHA-256 (hex) of the certificate, once HTTPS was reached
         self._pin_failure: IdentityChanged | None = None
         self._tls = pinning_context(self._check_certificate, verify=verify_tls)
         self._http = httpx.AsyncClient(
@@ -280,8 +269,7 @@ class HttpTransport:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    def _check_certificate(self, der: bytes) -> None:
-        """The handshake's pin check (see :func:`pinning_context`)."""
+    def _check_certificate(self, der: bytes) -> None:  # the handshake's pin check (see pinning_context)
         seen = fingerprint(der)
         try:
             if self.pins.check(self.pin_key, TLS_CERTIFICATE, seen):
@@ -460,7 +448,10 @@ class HttpTransport:
     ) -> DeviceWebSocket:
         """Open a WebSocket at a raw ``path`` (``ws://`` or ``wss://`` by the camera's scheme).
 
-        Raises :class:`WebSocketRefused` when the device answers the handshake with an HTTP status (e.g. 401)."""
+        Redirects are never followed by the WebSocket library: the camera's switch to the other scheme (HTTPS
+        turned on or off: nginx answers 307 to ``https://``) is followed once and remembered, as for requests.
+        Raises :class:`WebSocketRefused` when the device answers the handshake with another HTTP status (e.g. 401).
+        """
         for leg in range(2):
             try:
                 connection = await self._open_websocket(path, headers, subprotocols)
@@ -479,7 +470,7 @@ class HttpTransport:
         url = f"{scheme}://{self.address.base_url.split('://', 1)[1]}{path}"
         self._pin_failure = None
         try:
-            return await _ConnectNoRedirect(
+            return await _NoRedirects(
                 url,
                 additional_headers=dict(headers),
                 subprotocols=[websockets.Subprotocol(p) for p in subprotocols] if subprotocols else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from recamera_mcp.client import FieldChange
+from recamera_mcp.client import Detection, FieldChange
 from recamera_mcp.server.confirm import ConfirmationRequest
 
 
@@ -33,14 +33,18 @@ class ResetImageOutput(BaseModel):
 
 class SnapshotOutput(BaseModel):
     host: str
-    stream: str
+    stream: str | None = Field(default=None, description="RTSP stream read (null for a capture)")
+    source: str = Field(description="rtsp, or capture (the camera took the picture itself)")
+    why: str | None = Field(default=None, description="Why that source (auto: what RTSP did)")
     width: int = Field(description="Width of the returned image (downscaled to <= 1280 px on the long edge)")
     height: int
-    source_width: int = Field(description="Width of the stream's frame")
+    source_width: int = Field(description="Width of the camera's frame")
     source_height: int
     frames_discarded: int = Field(description="Stale frames skipped after opening the stream (0 when warm)")
     elapsed_s: float = Field(description="Wall time of the whole snapshot")
-    connect_s: float = Field(description="Time to open the RTSP stream (0 when warm)")
+    connect_s: float = Field(description="Time to open the RTSP stream (0 when warm or captured)")
     warm: bool = Field(description="Served by a warm reader without re-opening the stream")
     saved_path: str | None = Field(default=None, description="Full-size JPEG written here when save_to was given")
+    overlay: list[Detection] | None = Field(default=None, description="Detections drawn, boxes normalised 0-1")
+    overlay_at: str | None = Field(default=None, description="Device time of the result drawn, ISO UTC")
     warning: str | None = None

@@ -33,6 +33,10 @@ EXPECTED = {
     "TuneResult", "UploadProgress", "UploadResult", "UploadSession", "ValidationError", "VideoAdjustment",
     "WhiteBalance", "WriteResult", "WrongCredentials", "diagnose", "file_md5", "is_secret_field", "mask_secrets",
     "mask_value", "parse_host", "public_key_of", "redact_text",
+    "CaptureAPI", "CapturedStill", "CaptureStatus", "CommandResult", "Detection", "FrameSize", "InferenceSummary",
+    "LabelStats", "LogLine", "LogsResult", "ResultLog", "StreamsAPI", "NotificationCheck", "NotifyAPI", "NotifyStatus",
+    "inference_problem", "iso_ms",
+
     # trust boundaries (issue 18): pins, lockouts, safe local files, host normalisation, untrusted text
     "IdentityChanged", "LOGIN_KEY", "LockoutBook", "PinKind", "PinStore", "SafeFile", "SecretWouldMove",
     "TLS_CERTIFICATE", "cap_text", "escape_controls", "is_dangerous_char", "is_local_address", "pin_key_of",

@@ -40,9 +40,11 @@ async def test_deploy_an_onnx_end_to_end(connect, make_camera, sim_cloud, tmp_pa
     assert not result.is_error, result.content
     out = result.structured_content
     assert out["model"] == "yolo_people.rknn"
-    assert stages(out) == {"convert": "done", "upload": "done", "info": "done", "inference": "done"}
+    assert stages(out) == {"convert": "done", "upload": "done", "info": "done", "inference": "done", "results": "done"}
     assert out["inference"]["status"] == "running" and out["inference"]["model"] == "yolo_people.rknn"
-    assert "not checked" in out["results_check"]
+    assert out["results_check"] == "checked"
+    (watched,) = [s["detail"] for s in out["stages"] if s["stage"] == "results"]
+    assert watched.startswith("3 results arrived") and "person" in watched, "watch_inference saw the detections"
     for stage in ("convert:", "upload:", "info:", "inference:"):
         assert any(m.startswith(stage) for m in messages), f"no progress for {stage}"
     info = ai_state(camera.camera).models["yolo_people.rknn"]
@@ -61,10 +63,14 @@ async def test_a_rerun_after_a_failed_upload_skips_what_is_done(connect, make_ca
         camera.camera.settings.max_upload_bytes = 512 * 1024 * 1024
         tasks = len(sim_cloud.cloud.tasks)
         again = await call_ok(mcp, "deploy_model", **args)
-        assert stages(again) == {"convert": "skipped", "upload": "done", "info": "done", "inference": "done"}
+        assert stages(again) == {
+            "convert": "skipped", "upload": "done", "info": "done", "inference": "done", "results": "done",
+        }  # fmt: skip
         assert len(sim_cloud.cloud.tasks) == tasks, "not converted a second time"
         third = await call_ok(mcp, "deploy_model", **args)
-    assert stages(third) == {"convert": "skipped", "upload": "skipped", "info": "skipped", "inference": "done"}
+    assert stages(third) == {
+        "convert": "skipped", "upload": "skipped", "info": "skipped", "inference": "done", "results": "done",
+    }  # fmt: skip
     assert third["inference"]["status"] == "running"
 
 

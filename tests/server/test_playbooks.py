@@ -38,6 +38,7 @@ VALUES: dict[str, Values] = {
     "tune-image": lambda cam, tmp: {"host": cam.address, "brightness": 70},
     "snapshot": lambda cam, tmp: {"host": cam.address, "stream": "sub"},
     "recordings": lambda cam, tmp: {"host": cam.address, "dest_dir": "clips"},
+    "troubleshoot-detections": lambda cam, tmp: {"host": cam.address},
     "troubleshoot": lambda cam, tmp: {"host": cam.address, "symptom": "no_recording"},
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")

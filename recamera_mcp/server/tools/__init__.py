@@ -8,10 +8,12 @@ from recamera_mcp.server.tools import fleet as fleet
 from recamera_mcp.server.tools import image as image
 from recamera_mcp.server.tools import inference as inference
 from recamera_mcp.server.tools import models as models
+from recamera_mcp.server.tools import notify as notify
 from recamera_mcp.server.tools import recording as recording
 from recamera_mcp.server.tools import reference as reference
 from recamera_mcp.server.tools import sensecraft as sensecraft
 from recamera_mcp.server.tools import storage as storage
+from recamera_mcp.server.tools import streams as streams
 from recamera_mcp.server.tools.registry import TOOLS, TOOLSETS, add_tools, selected
 
 __all__ = ["TOOLS", "TOOLSETS", "add_tools", "api", "changes", "config", "selected", "session", "system"]

@@ -8,19 +8,33 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from recamera_mcp.client import DeployFailed, ReCameraClient, ResultsCheck
+from recamera_mcp.client import DeployFailed, ReCameraClient, ReCameraError, ResultsCheck
 from recamera_mcp.server.models_ai import DeployOutput, InfoArg, InfoParam
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.sensecraft import cloud_errors, offer_sign_in, sign_in_needed
 from recamera_mcp.server.tools.session import Host
 
+RESULTS_WATCH_S = 5.0
+
 
 def first_results_check(client: ReCameraClient) -> ResultsCheck | None:
-    """The deploy chain's last stage, "the first inference results arrive": None until the live-stream area
-    (``watch_inference``) exists; then return a callable that watches the results WebSocket for a few seconds and
-    answers a one-line summary (raising when nothing comes)."""
-    return None
+    """The deploy chain's last stage, "the first inference results arrive": watch the results WebSocket (the client's
+    ``streams.watch_inference``, as the ``watch_inference`` tool does) for a few seconds; a one-line summary, or a
+    :class:`ReCameraError` when nothing comes."""
+
+    async def check() -> str:
+        summary = await client.streams.watch_inference(duration_s=RESULTS_WATCH_S, max_results=3)
+        if summary.results == 0:
+            why = summary.problem.message if summary.problem is not None else "no result arrived"
+            raise ReCameraError(
+                f"{client.address.key}: {why}", "watch_inference and read_logs show what the camera does"
+            )
+        labels = ", ".join(f"{s.label} {s.best:.2f}" for s in summary.labels[:3]) or "no objects"
+        rate = f" at {summary.rate_hz:g}/s" if summary.rate_hz else ""
+        return f"{summary.results} results arrived{rate}: {labels}"
+
+    return check
 
 
 @tool("ai", "Deploy a model to a camera", read_only=False, destructive=True, idempotent=True)

@@ -1,4 +1,5 @@
-"""Image toolset: tune_image (ISP with a guaranteed commit), reset_image (destructive), snapshot (image content)."""
+"""Image toolset: tune_image (ISP with a guaranteed commit), reset_image (destructive), snapshot (image content,
+by RTSP or the camera's own capture, optionally with the detections drawn)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from pydantic import Field
 
-from recamera_mcp.client import SafeFile
+from recamera_mcp.client import SafeFile, iso_ms
+from recamera_mcp.server.advice import problem_text
 from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.files import IMAGE_SUFFIXES, LocalFiles
@@ -19,7 +21,8 @@ from recamera_mcp.server.models_image import ResetImageOutput, SnapshotOutput, T
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 from recamera_mcp.server.tools.session import Host
-from recamera_mcp.snapshot import DEFAULT_DISCARD, snapshot_device
+from recamera_mcp.snapshot import DEFAULT_DISCARD
+from recamera_mcp.snapshot_sources import take_snapshot
 
 Scene = Annotated[
     Literal["current", "general", "day", "night"], Field(description="Profile to edit; current: the one in use")
@@ -109,8 +112,13 @@ async def snapshot(
         str | None, Field(description="Keep the full-size JPEG: file or folder/ under the server's files root")
     ] = None,
     keep_warm: Annotated[bool, Field(description="Keep the stream open ~30 s so the next snapshot is instant")] = False,
+    source: Annotated[
+        Literal["auto", "rtsp", "capture"],
+        Field(description="auto: RTSP, else the camera's own capture (no RTSP needed)"),
+    ] = "auto",
+    overlay: Annotated[bool, Field(description="Draw the current detections (boxes, labels, confidence)")] = False,
 ) -> Annotated[CallToolResult, SnapshotOutput]:
-    """What the camera sees now, as a JPEG image (<= 1280 px) plus resolution and timings."""
+    """What the camera sees now, as a JPEG image (<= 1280 px) plus resolution, source and timings."""
     with tool_errors(f"snapshot of {host}"):
         state = server_state(ctx)
         if save_to is not None and state.options.read_only:
@@ -118,9 +126,11 @@ async def snapshot(
         client = await state.sessions.client(host)
         sink = _snapshot_file(state.files, save_to) if save_to is not None else None
         try:
-            shot = await snapshot_device(
+            shot = await take_snapshot(
                 client,
+                source,
                 stream,
+                overlay=overlay,
                 discard_frames=discard_frames,
                 save_to=sink,
                 warm=state.warm_readers if keep_warm else None,
@@ -128,9 +138,14 @@ async def snapshot(
         finally:
             if sink is not None:
                 sink.close()
+        warnings = list(shot.warnings)
+        if shot.overlay_problem is not None:
+            warnings.append(f"no overlay: {problem_text(shot.overlay_problem)}")
         out = SnapshotOutput(
             host=client.address.key,
-            stream=stream,
+            stream=stream if shot.source == "rtsp" else None,
+            source=shot.source,
+            why=shot.why,
             width=shot.width,
             height=shot.height,
             source_width=shot.source_width,
@@ -140,7 +155,9 @@ async def snapshot(
             connect_s=shot.connect_s,
             warm=shot.warm,
             saved_path=shot.saved_path,
-            warning="; ".join(shot.warnings) or None,
+            overlay=shot.overlay,
+            overlay_at=iso_ms(shot.overlay_ms),
+            warning="; ".join(warnings) or None,
         )
         data = out.model_dump(mode="json")
         image = Image(data=shot.jpeg, format="jpeg").to_image_content()
