@@ -131,7 +131,7 @@ def image_of(result):
 
 async def test_snapshot_by_capture_needs_no_rtsp(camera, connect, tmp_path):
     """The camera fixture serves no RTSP at all: auto falls back to the device-side capture and says why."""
-    async with connect() as mcp:
+    async with connect(make_options(files_root=tmp_path)) as mcp:
         await call_ok(mcp, "update_config", host=camera.address, area="stream_main", changes={"rtsp": {"iEnabled": 0}})
         auto = await mcp.call_tool("snapshot", {"host": camera.address, "save_to": str(tmp_path)})
         asked = await mcp.call_tool("snapshot", {"host": camera.address, "source": "capture"})

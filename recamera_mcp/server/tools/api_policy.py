@@ -222,9 +222,12 @@ def check_call(
     merged = _query(query, params)
     shown = "/" + "/".join(segments)
     if segments[:1] == ("ws",):
-        key = ("WS", shown)
-        tool, why = DEDICATED.get(key, ("", "a WebSocket is not an HTTP call"))
-        raise CallRefused(f"{shown} is a WebSocket: {why}" + (f"; {_tool_text(tool, known_tools)}" if tool else ""))
+        tool, why = DEDICATED.get(("WS", shown), ("", "a WebSocket is not an HTTP call"))
+        every = ", ".join(f"{t} ({p.rsplit('/', 1)[-1]})" for (m, p), (t, _) in DEDICATED.items() if m == "WS")
+        raise CallRefused(
+            f"{shown} is a WebSocket: {why}" + (f"; {_tool_text(tool, known_tools)}" if tool else "")
+            + f" (the WebSocket tools: {every})"
+        )  # fmt: skip
     if body is not None and method in ("GET", "DELETE"):
         raise CallRefused(f"a {method} takes no body")
     candidates = [r for r in routes() if r.raw == raw and r.match(segments)]
