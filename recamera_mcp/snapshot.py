@@ -318,6 +318,16 @@ class WarmReaders:
         with self._lock:
             return len(self._readers)
 
+    def drop_host(self, host: str) -> int:
+        """Stop the readers of one camera (``host``: its IP or name), e.g. after it restarted; how many."""
+        with self._lock:
+            gone = [r for u, r in self._readers.items() if (urlsplit(u).hostname or "").lower() == host.lower()]
+            for reader in gone:
+                del self._readers[reader.url]
+        for reader in gone:
+            reader.stop()
+        return len(gone)
+
     def close(self) -> None:
         """Stop every warm reader (their captures are released)."""
         with self._lock:

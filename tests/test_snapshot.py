@@ -62,6 +62,19 @@ async def test_warm_reader_serves_the_next_live_frame_without_reopening(rtsp_cam
     assert counters[0][0] < counters[1][0] < counters[2][0] and not any(stale for _, stale in counters)
 
 
+async def test_warm_readers_of_a_restarted_camera_are_dropped(rtsp_camera):
+    url = rtsp_camera.rtsp.url("main")
+    readers = WarmReaders()
+    try:
+        await snapshot(url, warm=readers)
+        assert len(readers) == 1
+        assert readers.drop_host("127.0.0.99") == 0 and len(readers) == 1
+        assert readers.drop_host(rtsp_camera.host) == 1 and len(readers) == 0
+        assert not (await snapshot(url, warm=readers)).warm, "the next snapshot opens the stream again"
+    finally:
+        readers.close()
+
+
 async def test_rtsp_off_says_how_to_turn_it_on(camera):
     async with ReCameraClient(camera.address, password=PASSWORD) as cam:
         await cam.config.update(ConfigArea.STREAM_MAIN, {"rtsp": {"iEnabled": 0}})

@@ -4,15 +4,27 @@
         lan = await cam.config.get(ConfigArea.LAN)
         result = await cam.config.update(ConfigArea.LAN, {"dLink": {"sDNS2": "1.1.1.1"}})
 
-One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.image``, ``cam.storage``,
-``cam.recording``, ``cam.models``, ``cam.inference``, ``cam.streams``, ``cam.capture``,
-``cam.notify``, and the deploy chain ``cam.deploy``. Everything a caller needs is exported here.
+One class per API area, reached from the client: ``cam.config``, ``cam.system``, ``cam.firmware``, ``cam.network``,
+``cam.image``, ``cam.storage``, ``cam.recording``, ``cam.models``, ``cam.inference``, ``cam.streams``,
+``cam.capture``, ``cam.notify``, and the deploy chain ``cam.deploy``. Everything a caller needs is exported here.
 """
 
 from __future__ import annotations
 
 from recamera_mcp.client._answers import public_key_of
 from recamera_mcp.client._auth import LockoutBook, password_problem
+from recamera_mcp.client._backup import (
+    BACKUP_FORMAT,
+    DEVICE_SPECIFIC_AREAS,
+    MAX_ARCHIVE_BYTES,
+    MAX_BACKUP_BYTES,
+    AreaRestore,
+    ConfigArchive,
+    ConfigBackup,
+    RestorePlan,
+    inspect_config_archive,
+    parse_backup,
+)
 from recamera_mcp.client._client import DEFAULT_USERNAME, ReCameraClient
 from recamera_mcp.client._endpoints import CONFIG_AREAS, AreaSpec, ConfigArea
 from recamera_mcp.client._errors import (
@@ -41,6 +53,7 @@ from recamera_mcp.client._localfile import SafeFile, safe_file_name
 from recamera_mcp.client._model_info import ListedModel, ModelCategory, ModelInfo
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
 from recamera_mcp.client._pins import LOGIN_KEY, TLS_CERTIFICATE, PinKind, PinStore, pin_key_of
+from recamera_mcp.client._restart import RestartResult, WaitPolicy
 from recamera_mcp.client._results import Detection, FrameSize, InferenceSummary, LabelStats, iso_ms
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
@@ -60,6 +73,18 @@ from recamera_mcp.client.deploy import (
     StageProgress,
 )
 from recamera_mcp.client.diagnosis import SYMPTOM_CHECKS, Diagnosis, Symptom, diagnose
+from recamera_mcp.client.firmware import (
+    FileUpload,
+    FirmwareAPI,
+    FirmwareCheck,
+    FirmwareFile,
+    FirmwareProgress,
+    FirmwareWait,
+    UpgradeJob,
+    UpgradeResult,
+    check_release_url,
+    inspect_firmware_file,
+)
 from recamera_mcp.client.image import (
     GROUPS,
     SCENES,
@@ -84,13 +109,15 @@ from recamera_mcp.client.models import (
     ModelUploadResult,
     file_md5,
 )
+from recamera_mcp.client.network import NetworkAPI, WifiNetwork, WifiStatus, link_of
 from recamera_mcp.client.notify import NotificationCheck, NotifyAPI, NotifyStatus
 from recamera_mcp.client.recording import RecordingAPI, RecordingStatus, RuleInfo, TriggerResult
 from recamera_mcp.client.storage import StorageAction, StorageAPI, StoragePlan
 from recamera_mcp.client.streams import CommandResult, LogLine, LogsResult, ResultLog, StreamsAPI, inference_problem
-from recamera_mcp.client.system import BatteryInfo, DeviceStatus, SystemAPI
+from recamera_mcp.client.system import BatteryInfo, DeviceStatus, ExportedArchive, SystemAPI
 
 __all__ = [
+    "BACKUP_FORMAT",
     "CameraDownloadResult",
     "StageProgress",
     "ResultsCheck",
@@ -110,6 +137,9 @@ __all__ = [
     "CHUNK_SIZE",
     "CONFIG_AREAS",
     "DEFAULT_USERNAME",
+    "DEVICE_SPECIFIC_AREAS",
+    "MAX_ARCHIVE_BYTES",
+    "MAX_BACKUP_BYTES",
     "GROUPS",
     "LOGIN_KEY",
     "SCENES",
@@ -117,6 +147,7 @@ __all__ = [
     "SYMPTOM_CHECKS",
     "TLS_CERTIFICATE",
     "Adjustment",
+    "AreaRestore",
     "AreaSpec",
     "AuthError",
     "Backlight",
@@ -127,6 +158,8 @@ __all__ = [
     "CommandResult",
     "ConfigAPI",
     "ConfigArea",
+    "ConfigArchive",
+    "ConfigBackup",
     "Detection",
     "Conflict",
     "DeviceApiError",
@@ -139,8 +172,15 @@ __all__ = [
     "DiscoveryError",
     "DownloadResult",
     "Enhancement",
+    "ExportedArchive",
     "Exposure",
     "FieldChange",
+    "FileUpload",
+    "FirmwareAPI",
+    "FirmwareCheck",
+    "FirmwareFile",
+    "FirmwareProgress",
+    "FirmwareWait",
     "Finding",
     "Fix",
     "FrameSize",
@@ -159,6 +199,7 @@ __all__ = [
     "LogsResult",
     "ModelsAPI",
     "MustChangePassword",
+    "NetworkAPI",
     "NightToDay",
     "NotAReCamera",
     "NotSupported",
@@ -176,6 +217,8 @@ __all__ = [
     "RecordingList",
     "RecordingStatus",
     "ResetResult",
+    "RestartResult",
+    "RestorePlan",
     "ResultLog",
     "Revert",
     "Severity",
@@ -198,15 +241,22 @@ __all__ = [
     "TokenRejected",
     "TriggerResult",
     "TuneResult",
+    "UpgradeJob",
+    "UpgradeResult",
     "UploadProgress",
     "UploadResult",
     "UploadSession",
     "ValidationError",
     "VideoAdjustment",
+    "WaitPolicy",
     "WhiteBalance",
+    "WifiNetwork",
+    "WifiStatus",
     "WriteResult",
     "WrongCredentials",
     "cap_text",
+    "check_release_url",
+    "inspect_firmware_file",
     "inference_problem",
     "iso_ms",
     "diagnose",
@@ -215,8 +265,11 @@ __all__ = [
     "is_dangerous_char",
     "is_local_address",
     "is_secret_field",
+    "link_of",
     "mask_secrets",
     "mask_value",
+    "inspect_config_archive",
+    "parse_backup",
     "parse_host",
     "password_problem",
     "pin_key_of",

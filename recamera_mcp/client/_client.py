@@ -18,9 +18,11 @@ from recamera_mcp.client._models import FieldChange, Revert
 from recamera_mcp.client.capture import CaptureAPI
 from recamera_mcp.client.config import ConfigAPI
 from recamera_mcp.client.deploy import DeployAPI
+from recamera_mcp.client.firmware import FirmwareAPI
 from recamera_mcp.client.image import ImageAPI
 from recamera_mcp.client.inference import InferenceAPI
 from recamera_mcp.client.models import ModelsAPI
+from recamera_mcp.client.network import NetworkAPI
 from recamera_mcp.client.notify import NotifyAPI
 from recamera_mcp.client.recording import RecordingAPI
 from recamera_mcp.client.storage import StorageAPI
@@ -43,8 +45,24 @@ class ReCameraClient(Funnel):
 
     @cached_property
     def system(self) -> SystemAPI:
-        """Device info, load, clock, battery."""
-        return SystemAPI(self)
+        """Device info, load, clock, battery; reboot, factory reset, waiting for a restart; config backups."""
+        return SystemAPI(self, self.config, on_restart=self._restarting)
+
+    @cached_property
+    def firmware(self) -> FirmwareAPI:
+        """Firmware check, upgrade, progress and install."""
+        return FirmwareAPI(self, self.system)
+
+    @cached_property
+    def network(self) -> NetworkAPI:
+        """Wi-Fi: status, scan, connect, forget, radio power."""
+        return NetworkAPI(self)
+
+    def _restarting(self) -> None:
+        """The camera was asked to restart: forget what it drops (its storage relay)."""
+        storage = self.__dict__.get("storage")
+        if isinstance(storage, StorageAPI):
+            storage.relay.forget()
 
     @cached_property
     def image(self) -> ImageAPI:

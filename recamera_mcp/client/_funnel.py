@@ -421,17 +421,19 @@ class Funnel:
         auth: bool = True,
         timeout: float | None = None,
         check: bool = True,
+        retries: int | None = None,
     ) -> DeviceResponse:
         """Send one request to the device and return its whole answer (bounded in size and time).
 
         ``path`` is relative to ``/cgi-bin/entry.cgi`` unless ``raw`` (then relative to the host root). With
         ``auth`` the token cookie is sent (logging in first when there is none); a 401 leads to one re-login and
         one retry. GETs are retried after a connection error or a 5xx; writes never. ``check=False`` returns an
-        answer that means failure instead of raising it (:class:`DeviceApiError` and kin).
+        answer that means failure instead of raising it (:class:`DeviceApiError` and kin). ``retries`` overrides
+        the client's ``get_retries`` for this GET (0: one attempt, e.g. to probe whether a camera is down).
         """
         method = method.upper()
         url = self._url(path, raw)
-        attempts = 1 + (self.get_retries if method == "GET" else 0)
+        attempts = 1 + ((self.get_retries if retries is None else max(0, retries)) if method == "GET" else 0)
 
         async def attempt(token: str | None) -> DeviceResponse:
             merged = {**(headers or {}), **_cookie(token)}

@@ -82,6 +82,11 @@ class Relay:
         self.directory: str | None = None
         self.refreshes = 0
 
+    def forget(self) -> None:
+        """Drop the relay directory (the camera restarted and dropped it); the next use opens a new one."""
+        self.slot = self.wanted
+        self.directory = None
+
     async def open(self) -> str:
         """Check the slot state, then ``RELAY``; raises :class:`StorageNotReady` with the fix when it cannot serve."""
         status = parse_status(self.client.address.key, await self.client.get_json(STATUS_PATH))

@@ -115,7 +115,11 @@ def serve_fix(slot: Slot) -> tuple[str, Fix | None]:
             Fix(op="storage.action", args={"action": "format", "slot": slot.dev_path}),
         )
     if state == "NOT_MOUNTED":
-        return "insert the card again or reboot the camera so it is mounted, then select it for recording", None
+        return (
+            "the device has no mount command: take the card out and insert it again, or reboot the camera (it mounts "
+            "its cards when it starts), then select it for recording",
+            Fix(op="system.reboot"),
+        )
     if state == "FORMATTING":
         return "wait until formatting is done, then try again", None
     return (

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from recamera_mcp.client._dialect import Dialect, dialect_of_refusal
 from recamera_mcp.client._errors import DeviceApiError, DeviceTimeout, NotSupported, StorageNotReady, ValidationError
 from recamera_mcp.client._funnel import Funnel
+from recamera_mcp.client._models import Problem
 from recamera_mcp.client._relay import Relay, normalize_relay_path
 from recamera_mcp.client._slots import CONTROL_PATH, STATUS_PATH, StorageStatus, parse_status, serve_fix
 
@@ -40,6 +41,7 @@ class StorageAction(StrEnum):
     FREE_UP = "free_up"
     EJECT = "eject"
     REMOVE = "remove"
+    MOUNT = "mount"
 
 
 _DEVICE_ACTIONS = {
@@ -68,8 +70,8 @@ class StoragePlan(BaseModel):
 async def _plan(
     client: Funnel, status: StorageStatus, action: StorageAction, paths: list[str] | None, slot: str | None
 ) -> StoragePlan:
-    if action == StorageAction.STATUS:
-        raise ValidationError("status is not a destructive action", "read the storage status", field="action")
+    if action in (StorageAction.STATUS, StorageAction.MOUNT):
+        raise ValidationError(f"{action.value} is not a destructive action", "call it directly", field="action")
     if action == StorageAction.REMOVE:
         if not paths:
             raise ValidationError(
@@ -149,6 +151,23 @@ class StorageAPI:
     async def plan(self, action: StorageAction, paths: list[str] | None = None, slot: str | None = None) -> StoragePlan:
         """What ``action`` would do on ``slot`` (default: the selected one), checked before anything changes."""
         return await _plan(self._funnel, await self.status(), StorageAction(action), paths, slot)
+
+    async def mount(self, slot: str | None = None) -> tuple[StorageStatus, Problem | None]:
+        """Bring an ejected card back: the storage status, and None when ``slot`` (default: the removable slot that
+        is not mounted, else the selected one) is mounted, or a :class:`Problem` saying what does it.
+
+        The device has no mount command (its storage control knows FORMAT, FREE_UP, EJECT, CONFIG, RELAY...): the
+        card comes back when it is inserted again or the camera restarts, so the problem's fix is a reboot."""
+        status = await self.status()
+        if slot is None:
+            ejected = next((s for s in status.slots if s.removable and s.state == "NOT_MOUNTED"), None)
+            target = ejected or status.slot(None)
+        else:
+            target = status.slot(slot)
+        if target.state_code >= 5:  # MOUNTED and later
+            return status, None
+        hint, fix = serve_fix(target)
+        return status, Problem(message=f"{target.dev_path} is {target.state}: {hint}", fix=fix)
 
     async def run(
         self, plan: StoragePlan, *, progress: TaskProgress | None = None, timeout_s: float = 1800.0

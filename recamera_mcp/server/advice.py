@@ -36,6 +36,7 @@ _TOOLS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], tuple[s
     "storage.action": ("storage", _pick("action", "slot"), ()),
     "image.tune": ("tune_image", lambda a: dict(a), ()),
     "inference.restart": ("call_api", lambda a: {"method": "POST", "path": "/model/inference-restart"}, ()),
+    "system.reboot": ("reboot", lambda a: {}, ()),
     "change_password": ("change_password", lambda a: {}, ("new_password",)),
     "login": ("login", lambda a: {}, ("password",)),
     "models.set_info": ("models", lambda a: {"action": "set_info", **_pick("name")(a)}, ("info",)),

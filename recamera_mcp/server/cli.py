@@ -92,8 +92,8 @@ def serve_options(args: argparse.Namespace, credentials: CredentialStore | None 
     ``[server]`` table, then the defaults (raises ValueError, ConfigFileError)."""
     store = credentials if credentials is not None else CredentialStore.load()
     server = store.server
-    switches = {name: getattr(args, name) if getattr(args, name) is not None else _bool(server, name)
-                for name in _SWITCHES}  # fmt: skip
+    switches: dict[str, bool] = {name: getattr(args, name) if getattr(args, name) is not None
+                                 else _bool(server, name) for name in _SWITCHES}  # fmt: skip
     confirm = args.confirm or server.get("confirm", "auto")
     if confirm not in CONFIRM_MODES:
         raise ConfigFileError(f"[server] confirm must be one of {', '.join(CONFIRM_MODES)}")
@@ -109,7 +109,9 @@ def serve_options(args: argparse.Namespace, credentials: CredentialStore | None 
         confirm_mode=confirm,
         files_root=Path(str(files_root)).expanduser() if files_root else None,
         pins_path=Path(str(pins)).expanduser(),
-        **switches,
+        allow_public=switches["allow_public"],
+        allow_large=switches["allow_large"],
+        reveal_secrets=switches["reveal_secrets"],
     )
 
 

@@ -33,6 +33,7 @@ class StorageOutput(BaseModel):
     plan: StoragePlan | None = Field(default=None, description="What the action does / did")
     confirmation: ConfirmationRequest | None = Field(default=None, description="Set when a second call is needed")
     slots: list[Slot] = Field(default_factory=list, description="Storage status (after the action when done)")
+    note: str | None = Field(default=None, description="For mount: what brings the card back")
 
 
 class RecordingListOutput(RecordingList):

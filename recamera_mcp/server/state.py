@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
 
-from recamera_mcp.client import LockoutBook, PinStore
+from recamera_mcp.client import FirmwareWait, LockoutBook, PinStore, WaitPolicy
 from recamera_mcp.server.changes import ChangeLog
 from recamera_mcp.server.cloud import CloudAccess
 from recamera_mcp.server.credentials import CredentialStore
@@ -69,6 +69,12 @@ class ServerOptions:
     """The one folder tools write local files under (downloads, snapshots, backups); None: the user data folder."""
     pins_path: Path | None = None
     """The pin file (camera login keys and TLS certificates); None: kept in memory for this run only."""
+    restart_wait: WaitPolicy = field(
+        default_factory=lambda: WaitPolicy(interval_s=2.0, timeout_s=300.0, down_within_s=120.0)
+    )
+    """reboot and factory_reset: how often (every 2 s) and how long (5 min) to wait for the camera to come back."""
+    firmware_wait: FirmwareWait = field(default_factory=FirmwareWait)
+    """firmware: download progress every 2 s; the install polled every 5 s for at most 10 min."""
 
 
 @dataclass

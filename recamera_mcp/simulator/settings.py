@@ -43,6 +43,9 @@ class SimSettings:
     """How long a started firmware upgrade takes to go from 0 to 100 %."""
     max_upload_bytes: int = 512 * 1024 * 1024
     """Largest file a resumable upload (model, firmware, config) may announce ("Insufficient disk space")."""
+    wifi_ipv4: str = "192.168.50.123"
+    """The camera's Wi-Fi address once it joined a network (a test sets it to the camera's own loopback address to
+    play a client that reaches the camera over its Wi-Fi)."""
     config_export_ttl_s: float = 60.0
     """How long ``/download/config.tar`` stays after ``GET /config/export`` (the device deletes it after 60 s)."""
 

@@ -36,6 +36,12 @@ EXPECTED = {
     "CaptureAPI", "CapturedStill", "CaptureStatus", "CommandResult", "Detection", "FrameSize", "InferenceSummary",
     "LabelStats", "LogLine", "LogsResult", "ResultLog", "StreamsAPI", "NotificationCheck", "NotifyAPI", "NotifyStatus",
     "inference_problem", "iso_ms",
+    # life-cycle (issue 15): restarts, firmware, Wi-Fi, backups
+    "AreaRestore", "BACKUP_FORMAT", "ConfigBackup", "DEVICE_SPECIFIC_AREAS", "ExportedArchive", "FirmwareAPI",
+    "FirmwareCheck", "FirmwareFile", "FirmwareProgress", "FirmwareWait", "NetworkAPI", "RestartResult",
+    "RestorePlan", "UpgradeJob", "UpgradeResult", "WaitPolicy", "WifiNetwork", "WifiStatus", "check_release_url",
+    "inspect_firmware_file", "link_of", "parse_backup", "MAX_BACKUP_BYTES", "FileUpload",
+    "ConfigArchive", "MAX_ARCHIVE_BYTES", "inspect_config_archive",
 
     # trust boundaries (issue 18): pins, lockouts, safe local files, host normalisation, untrusted text
     "IdentityChanged", "LOGIN_KEY", "LockoutBook", "PinKind", "PinStore", "SafeFile", "SecretWouldMove",

@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 
+from recamera_mcp.client import FirmwareWait, WaitPolicy
 from recamera_mcp.playbooks import Playbook, PlaybookError, load_playbooks, lookup, parse, resolve_args
+from recamera_mcp.simulator.dialects import LATEST_RELEASES
 from recamera_mcp.simulator.routes.ai_state import ai_state
+from recamera_mcp.simulator.routes.system import firmware_version
 from tests.server.conftest import make_options
 from tests.server.helpers import error_text
 
@@ -38,9 +41,24 @@ VALUES: dict[str, Values] = {
     "tune-image": lambda cam, tmp: {"host": cam.address, "brightness": 70},
     "snapshot": lambda cam, tmp: {"host": cam.address, "stream": "sub"},
     "recordings": lambda cam, tmp: {"host": cam.address, "dest_dir": "clips"},
+    "upgrade-firmware": lambda cam, tmp: {"host": cam.address},
+    "backup-and-clone": lambda cam, tmp: {"host": cam.address, "dest_dir": str(tmp)},
     "troubleshoot-detections": lambda cam, tmp: {"host": cam.address},
     "troubleshoot": lambda cam, tmp: {"host": cam.address, "symptom": "no_recording"},
 }
+CAMERA_SETTINGS: dict[str, dict[str, Any]] = {
+    "upgrade-firmware": {"upload_progress_s": 1.0, "firmware_success_s": 0.2, "install_s": 1.0},
+}
+"""Playbooks whose camera needs other settings (a quick firmware install)."""
+SERVER_OPTIONS: dict[str, dict[str, Any]] = {
+    "upgrade-firmware": {
+        "firmware_wait": FirmwareWait(
+            progress_interval_s=0.2, install=WaitPolicy(interval_s=0.2, timeout_s=60, down_within_s=60)
+        )
+    },
+}
+SECOND_CAMERA = {"backup-and-clone": "target"}
+"""Playbooks that need a second camera: the argument that gets its address (its settings differ from the first)."""
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -108,11 +126,18 @@ async def test_playbook_runs_end_to_end(
     name: str, connect: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     book: Playbook = BOOKS[name]
-    async with connect(make_options(files_root=tmp_path)) as mcp:
+    async with connect(make_options(files_root=tmp_path, **SERVER_OPTIONS.get(name, {}))) as mcp:
         tools = await server_tools(mcp)
         needs_rtsp = "snapshot" in tools and any(s.tool == "snapshot" for s in book.steps)
-        cam = request.getfixturevalue("rtsp_camera" if needs_rtsp else "camera")
+        if name in CAMERA_SETTINGS:
+            cam = request.getfixturevalue("make_camera")(**CAMERA_SETTINGS[name])
+        else:
+            cam = request.getfixturevalue("rtsp_camera" if needs_rtsp else "camera")
         values = VALUES[name](cam, tmp_path)
+        second = request.getfixturevalue("make_camera")(serial="RC2B0000000999") if name in SECOND_CAMERA else None
+        if second is not None:
+            values[SECOND_CAMERA[name]] = second.address
+            cam.camera.configs["/system/time"]["sTimezone"] = "Europe/Berlin"  # a setting only the first one has
         for step in book.steps:
             assert step.tool in tools, f"{name}: no tool {step.tool}"
             args = resolve_args(step.args, values)
@@ -124,6 +149,11 @@ async def test_playbook_runs_end_to_end(
                 values[var] = lookup(result.structured_content, path)
     if name == "change-setting":
         assert ("PUT", "/system/time") in cam.camera.calls()
+    if name == "upgrade-firmware":
+        assert firmware_version(cam.camera) == LATEST_RELEASES[cam.camera.settings.firmware]
+        assert any(e.body and "sConfirmToken" in e.body for e in cam.camera.log if e.path == "/system/firmware-upgrade")
+    if second is not None:
+        assert second.camera.config("/system/time")["sTimezone"] == "Europe/Berlin", "the setting was cloned"
     if name == "deploy-model":
         assert ai_state(cam.camera).inference["sModel"] == "people_detector.rknn"
         assert ai_state(cam.camera).models["people_detector.rknn"]["classes"] == ["person", "car"]

@@ -20,7 +20,7 @@ from recamera_mcp.simulator.samples import thumb_path
 from recamera_mcp.simulator.schemas.recording import EMMC_DEV_PATH, EMMC_UUID, SD_DEV_PATH, SD_UUID
 from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.testing import PASSWORD, raw_login, raw_session
-from tests.simulator.helpers import CONTROL, FIRMWARES, long_action, run_long_action
+from tests.simulator.helpers import CONTROL, FIRMWARES, REBOOT_S, long_action, reboot, run_long_action
 
 RFC1123 = re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT")
 SLOT_FIELDS = {
@@ -290,6 +290,18 @@ def test_eject_format_and_config(make_camera, firmware):
         assert http.post(CONTROL, json={"sAction": "EJECT"}).json()["code"] == 30001
         assert http.post(CONTROL, json={"sAction": "RELAY"}).json()["code"] == 30001
         area.set_slot(SD_DEV_PATH, state=SlotState.READY)
+        assert _relay(http)
+
+
+def test_an_ejected_card_is_mounted_again_at_boot(make_camera):
+    camera = make_camera(reboot_s=REBOOT_S)
+    with raw_session(camera.url) as http:
+        assert http.post(CONTROL, json={"sAction": "EJECT"}).json()["code"] == 0
+        assert _slots(http)[SD_DEV_PATH]["eState"] == 4
+    reboot(camera.url)
+    with raw_session(camera.url) as http:
+        sd = _slots(http)[SD_DEV_PATH]
+        assert (sd["eState"], sd["sState"], sd["bEnabled"]) == (8, "READY", True)
         assert _relay(http)
 
 

@@ -22,20 +22,21 @@ Action = Literal["status", "update_config", "diagnose"]
 
 async def _status(state: ServerState, host: str) -> FleetRow:
     client = await state.sessions.client(host)
-    status, storage, inference, recording = await asyncio.gather(
-        client.system.status(),
+    info, load, storage, inference, recording = await asyncio.gather(  # one round trip, five small reads
+        client.system.device_info(),
+        client.system.resources(),
         client.storage.status(),
         client.inference.state(),
         client.config.get(ConfigArea.RECORD_GLOBAL),
     )
     slot = storage.selected()
     return FleetRow(
-        host=status.host,
+        host=client.address.key,
         status="ok",
         data={
-            "serial": status.serial,
-            "firmware": status.firmware,
-            "cpu_pct": status.cpu_pct,
+            "serial": info.get("sSerialNumber"),
+            "firmware": info.get("sFirmwareVersion"),
+            "cpu_pct": load.get("iCpuUsage"),
             "storage": f"{slot.state} {slot.free_bytes * 100 // max(slot.size_bytes, 1)}% free" if slot else "none",
             "recording": bool(recording.get("bRuleEnabled")),
             "inference": inference.get("sStatus"),

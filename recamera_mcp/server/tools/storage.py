@@ -10,6 +10,7 @@ from mcp.types import InputRequiredResult
 from pydantic import Field
 
 from recamera_mcp.client import StorageAction
+from recamera_mcp.server.advice import problem_text
 from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models_recording import StorageOutput
@@ -25,7 +26,7 @@ async def storage(
         StorageAction,
         Field(
             description="status; format (erase the slot), free_up (delete oldest recordings), eject (unmount the "
-            "SD card), remove (delete paths)"
+            "SD card), remove (delete paths), mount (bring an ejected card back)"
         ),  # fmt: skip
     ],
     ctx: Context[Any, Any],
@@ -44,6 +45,10 @@ async def storage(
         if action == StorageAction.STATUS:
             status = await client.storage.status()
             return StorageOutput(host=key, action=action.value, done=True, slots=status.slots)
+        if action == StorageAction.MOUNT:
+            status, problem = await client.storage.mount(slot)
+            note = problem_text(problem) if problem is not None else "the card is mounted"
+            return StorageOutput(host=key, action=action.value, done=problem is None, slots=status.slots, note=note)
         plan = await client.storage.plan(action, paths, slot)
         args = {"action": action.value, "slot": plan.slot, "paths": plan.paths}
         details = plan.model_dump(mode="json", exclude={"summary", "action"})

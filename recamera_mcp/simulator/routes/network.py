@@ -111,13 +111,13 @@ async def wifi_list(request: Request) -> Response:
     )
 
 
-def _connected_view(wifi: Wifi) -> dict[str, Any]:
+def _connected_view(wifi: Wifi, address: str) -> dict[str, Any]:
     network = _by_bssid(wifi.connected) if wifi.connected else None
     up = network is not None
     return {
         "dIpv4": {
             "sV4Method": "dhcp",
-            "sV4Address": "192.168.50.123" if up else "",
+            "sV4Address": address if up else "",
             "sV4Gateway": "192.168.50.1" if up else "",
             "sV4Netmask": "255.255.255.0" if up else "",
         },
@@ -137,7 +137,7 @@ async def wifi(request: Request) -> Response:
     state = device_of(request)
     box = wifi_of(state)
     if request.method == "GET":
-        return data(_connected_view(box))
+        return data(_connected_view(box, state.settings.wifi_ipv4))
     if request.method == "DELETE":
         return _forget(state, box, request)
     if "scan" in request.query_params:

@@ -23,6 +23,8 @@ are hidden from listings as nginx hides them, but can be listed and fetched by t
 file with ``Range`` support. A directory without the trailing slash answers 301 to the slashed path. Unknown or
 expired relays answer 404; paths with ``..``, ``.``, absolute paths, backslashes or NUL answer 400; a symlink that
 leads out of the data directory answers 404. Nothing outside the slot's data directory is ever served.
+
+There is no mount action: an ejected card comes back when the camera boots (``ON_BOOT``).
 """
 
 from __future__ import annotations
@@ -273,3 +275,11 @@ RAW_ROUTES: list[BaseRoute] = [
 ]
 
 FAULTS = {"relay_expire": _expire_relays}
+
+
+def _mount_cards(state: DeviceState) -> None:
+    storage_area(state).remount()
+
+
+ON_BOOT = [_mount_cards]
+"""A card ejected before a reboot is mounted again when the camera comes back (the device has no mount command)."""

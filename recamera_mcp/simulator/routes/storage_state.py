@@ -378,6 +378,15 @@ class StorageArea:
             self.relays.pop(slot.dev_path, None)
             self.changed()
 
+    def remount(self) -> None:
+        """At boot the camera mounts every card that is in: an ejected removable slot is MOUNTED again (and READY
+        when it is the selected one)."""
+        with self._state.lock:
+            for slot in self.slots.values():
+                if slot.removable and slot.state == SlotState.NOT_MOUNTED:
+                    slot.state = SlotState.MOUNTED
+            self.apply_selection()
+
     def configure(self, slot: Slot, limit: int, rotate: bool) -> None:
         with self._state.lock:
             self.require_configured(slot, "CONFIG")
