@@ -29,8 +29,9 @@ from recamera_mcp.client import (
 )
 from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
-from recamera_mcp.server.local_files import local_dir, local_file, write_local_file
+from recamera_mcp.server.local_files import local_file
 from recamera_mcp.server.models_system import BackupOutput, FactoryResetOutput, RebootOutput, RestoreOutput
+from recamera_mcp.server.permissions import ask_switch
 from recamera_mcp.server.progress import progress_to
 from recamera_mcp.server.state import ServerState, server_state
 from recamera_mcp.server.tools.registry import tool
@@ -115,6 +116,8 @@ async def factory_reset(
         if isinstance(decision, Pending):
             return decision.input_required or FactoryResetOutput(host=key, reset=False, confirmation=decision.request)
         started = await client.system.factory_reset()
+        # the user confirmed the reset: the camera may come back with a new login key and certificate, its own
+        server_state(ctx).pins.forget(client.pin_key)
         await forget_streams(state, client)
         session = state.sessions.get_or_none(key)
         if session is not None:  # the configured password no longer works: never try it (lockouts are real)
@@ -144,27 +147,34 @@ def _stamp(created_utc: str) -> str:
     return created_utc.replace("-", "").replace(":", "").replace("+0000", "Z").replace("+00:00", "Z")
 
 
-@tool("system", "Back up a camera's configuration", read_only=False, idempotent=True)
+@tool("system", "Back up a camera's configuration", read_only=False, idempotent=False)
 async def backup_config(
     host: Host,
-    dest_dir: Annotated[str, Field(description="Local folder (absolute; created if missing)")],
     ctx: Context[Any, Any],
-    reveal_secrets: Annotated[bool, Field(description="Keep passwords and keys in the JSON")] = False,
-) -> BackupOutput:
+    dest_dir: Annotated[str | None, Field(description="Folder under the server's files root (default: root)")] = None,
+    reveal_secrets: Annotated[bool, Field(description="Ask to keep passwords and keys in the JSON")] = False,
+) -> BackupOutput | InputRequiredResult:
     """Save the camera's own config export (.tar) and a readable JSON of every config area (secrets masked)."""
     with tool_errors(f"backup_config of {host}"):
-        folder = local_dir(dest_dir)
-        client = await server_state(ctx).sessions.client(host)
+        state = server_state(ctx)
+        state.files.folder(dest_dir)  # a folder outside the files root is refused before anything is read
+        client = await state.sessions.client(host)
+        reveal = await ask_switch(
+            ctx, "reveal_secrets", reveal_secrets, tool="backup_config", host=client.address.key, args={},
+            what="write the camera's passwords and keys unmasked into a backup file",
+        )  # fmt: skip
+        if isinstance(reveal, InputRequiredResult):
+            return reveal
         await ctx.report_progress(0, 2, "reading every config area")
-        backup = await client.system.backup(reveal_secrets=reveal_secrets)
+        backup = await client.system.backup(reveal_secrets=reveal)
         base = f"{backup.serial or client.address.host}-{_stamp(backup.created_utc)}"
-        json_path = write_local_file(
-            folder / f"{base}.json", backup.model_dump_json(indent=2).encode(), private=reveal_secrets
-        )
+        with state.files.target(dest_dir, f"{base}.json", suffixes=(".json",), what="backup") as sink:
+            json_path = sink.write_bytes(backup.model_dump_json(indent=2).encode())  # 0600, like every file here
         await ctx.report_progress(1, 2, "downloading the device's config archive")
         note = None
         try:
-            archive = await client.system.export_config(folder / f"{base}.tar")
+            with state.files.target(dest_dir, f"{base}.tar", suffixes=(".tar",), what="backup") as sink:
+                archive = await client.system.export_config(sink)
         except (DeviceApiError, NotSupported) as exc:
             archive, note = None, f"the device's own archive could not be saved: {exc}"
         return BackupOutput(
