@@ -149,18 +149,22 @@ async def _main(args: argparse.Namespace) -> int:
         subnet = f"{args.prefix}{args.first}-{args.first + args.cameras + 2}"
         downloads = tempfile.mkdtemp(prefix="recamera-demo-")
         env = {**os.environ, "RECAMERA_PASSWORD": password}
+        # the demo's files and the simulated cameras' pins stay in its own folder, never in the user's
+        own = ["--files-root", downloads, "--pins", os.path.join(downloads, "pins.json")]
         if args.in_process:
-            from recamera_mcp.server import create_server
+            from pathlib import Path
+
+            from recamera_mcp.server import ServerOptions, create_server
 
             os.environ["RECAMERA_PASSWORD"] = password
-            async with Client(create_server()) as client:
-                failures = await _walk(client, cams, subnet, port, downloads)
+            async with Client(create_server(ServerOptions(files_root=Path(downloads)))) as client:
+                failures = await _walk(client, cams, subnet, port, "recordings")
         else:
             params = StdioServerParameters(
-                command=sys.executable, args=["-m", "recamera_mcp", "serve", "--log-level", "WARNING"], env=env
+                command=sys.executable, args=["-m", "recamera_mcp", "serve", "--log-level", "WARNING", *own], env=env
             )
             async with Client(params) as client:
-                failures = await _walk(client, cams, subnet, port, downloads)
+                failures = await _walk(client, cams, subnet, port, "recordings")
         print(f"downloads were saved in {downloads}")
         print("demo finished" + (f" with {failures} failed step(s)" if failures else ": every step succeeded"))
         return 1 if failures else 0

@@ -10,7 +10,9 @@ Given a :class:`WarmReaders` registry, the capture is kept open by a background 
 (one frame time). The registry belongs to its caller (the MCP server keeps one in its lifespan state).
 
 :func:`stream_url` builds the URL from the device's own stream config (credentials inserted when the stream asks
-for them; they are never shown: :func:`redact_url`).
+for them; they are never shown: :func:`redact_url`). The URL always points at the camera's own host: a stream config
+naming another host is not followed (the camera's host is used, and the snapshot says so), so a hostile camera
+cannot send the client, with the stream password, elsewhere.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from recamera_mcp.client import (
     Fix,
     NotSupported,
     Problem,
+    SafeFile,
     ValidationError,
+    safe_file_name,
 )
 
 if TYPE_CHECKING:
@@ -110,8 +114,9 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-async def stream_url(client: ReCameraClient, stream: str = "main") -> str:
-    """The RTSP URL of ``stream`` from the device's stream config, with its credentials when it requires them.
+async def stream_url(client: ReCameraClient, stream: str = "main", notes: list[str] | None = None) -> str:
+    """The RTSP URL of ``stream`` from the device's stream config, with its credentials when it requires them, on
+    the camera's own host (``notes`` gets a line when the config named another host).
 
     Raises :class:`NotSupported` when RTSP is off on that stream (with how to turn it on). The result may hold a
     password: show only :func:`redact_url` of it.
@@ -131,9 +136,22 @@ async def stream_url(client: ReCameraClient, stream: str = "main") -> str:
             fix=Fix(op="config.update", args={"area": area.value, "changes": {"rtsp": {"iEnabled": 1}}}),
         )
     url = rtsp.get("sURL")
+    own = f"[{client.address.host}]" if ":" in client.address.host else client.address.host
     if not isinstance(url, str) or not url.startswith("rtsp://"):
-        url = f"rtsp://{client.address.host}:{RTSP_PORT}/{stream}"
+        url = f"rtsp://{own}:{RTSP_PORT}/{stream}"
     parts = urlsplit(url)
+    try:
+        port = parts.port or RTSP_PORT
+    except ValueError:
+        port = RTSP_PORT
+    if (parts.hostname or "") != client.address.host:
+        if parts.hostname and notes is not None:
+            notes.append(
+                f"the camera's stream config names another host ({parts.hostname}); its own host "
+                f"{client.address.host} was used instead"
+            )
+        url = urlunsplit(parts._replace(netloc=f"{own}:{port}"))
+        parts = urlsplit(url)
     if rtsp.get("iAuthType") == 1 and parts.username is None:
         user, password = str(rtsp.get("sUserName") or ""), str(rtsp.get("sPassword") or "")
         netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{parts.netloc}"
@@ -389,7 +407,7 @@ async def snapshot(
     read_timeout_s: float = 5.0,
     max_edge: int = MAX_EDGE,
     quality: int = JPEG_QUALITY,
-    save_to: str | Path | None = None,
+    save_to: str | Path | SafeFile | None = None,
     warm: WarmReaders | None = None,
     idle_s: float = WARM_IDLE_S,
 ) -> Snapshot:
@@ -397,7 +415,8 @@ async def snapshot(
 
     ``warm``: keep the stream open in this registry for ``idle_s`` so the next snapshot of the URL is instant.
 
-    ``save_to``: a file (or directory) for the full-size frame (JPEG quality 90). Raises :class:`DeviceUnreachable`
+    ``save_to``: a :class:`SafeFile`, or a file (or directory) for the full-size frame (JPEG quality 90): never
+    written through a link or over an existing file (a taken name gets a number). Raises :class:`DeviceUnreachable`
     / :class:`DeviceTimeout` with a clear message; the URL's credentials never appear in messages.
     """
     if not 0 <= discard_frames <= 2000:
@@ -452,21 +471,28 @@ def url_is_rtsp(url: str) -> bool:
     return isinstance(url, str) and urlsplit(url).scheme in ("rtsp", "rtsps") and bool(urlsplit(url).hostname)
 
 
-def save_frame(frame: Any, save_to: str | Path) -> str:
+def save_frame(frame: Any, save_to: str | Path | SafeFile) -> str:
     import cv2
 
+    ok, encoded = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, SAVE_QUALITY])
+    if not ok:  # pragma: no cover - OpenCV always encodes JPEG
+        raise ValidationError("JPEG encoding failed", "try again", field="save_to")
+    if isinstance(save_to, SafeFile):
+        return str(save_to.write_bytes(encoded.tobytes()))
     path = Path(save_to).expanduser()
     if path.is_dir() or str(save_to).endswith(("/", os.sep)):
-        path.mkdir(parents=True, exist_ok=True)
-        path = path / time.strftime("snapshot-%Y%m%d-%H%M%S.jpg")
-    if path.suffix.lower() not in (".jpg", ".jpeg"):
-        path = path.with_suffix(".jpg")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), frame, [cv2.IMWRITE_JPEG_QUALITY, SAVE_QUALITY]):
-        raise ValidationError(f"could not write {path}", "give a writable file or directory", field="save_to")
-    return str(path.resolve())
+        folder, name = path, time.strftime("snapshot-%Y%m%d-%H%M%S.jpg")
+    else:
+        folder, name = path.parent, path.name if path.suffix.lower() in (".jpg", ".jpeg") else path.stem + ".jpg"
+    folder.mkdir(parents=True, exist_ok=True)
+    with SafeFile(folder, safe_file_name(name, (".jpg", ".jpeg"), what="snapshot")) as sink:
+        return str(sink.write_bytes(encoded.tobytes()).resolve())
 
 
 async def snapshot_device(client: ReCameraClient, stream: str = "main", **options: Any) -> Snapshot:
-    """:func:`snapshot` of a camera's ``main`` or ``sub`` stream, the URL taken from its own stream config."""
-    return await snapshot(await stream_url(client, stream), **options)
+    """:func:`snapshot` of a camera's ``main`` or ``sub`` stream, the URL taken from its own stream config (always
+    on the camera's own host)."""
+    notes: list[str] = []
+    shot = await snapshot(await stream_url(client, stream, notes), **options)
+    shot.warnings.extend(notes)
+    return shot

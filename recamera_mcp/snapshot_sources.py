@@ -30,6 +30,7 @@ from recamera_mcp.client import (
     Problem,
     ReCameraError,
     ResultLog,
+    SafeFile,
     ValidationError,
     inference_problem,
     redact_text,
@@ -70,7 +71,7 @@ def _decode(jpeg: bytes) -> Any:
     return frame
 
 
-async def _by_capture(client: ReCameraClient, save_to: str | Path | None) -> Snapshot:
+async def _by_capture(client: ReCameraClient, save_to: str | Path | SafeFile | None) -> Snapshot:
     started = time.monotonic()
     still = await client.capture.still()
     frame = await asyncio.to_thread(_decode, still.jpeg)
@@ -162,7 +163,7 @@ async def take_snapshot(
     *,
     overlay: bool = False,
     discard_frames: int = DEFAULT_DISCARD,
-    save_to: str | Path | None = None,
+    save_to: str | Path | SafeFile | None = None,
     warm: WarmReaders | None = None,
 ) -> Snapshot:
     """A snapshot by ``source`` (see the module docstring), with the current detections drawn when ``overlay``."""

@@ -23,6 +23,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("sim", "serve simulated reCamera devices (no hardware needed)", "recamera_mcp.simulator.cli"),
     ("demo", "walk the playbooks on simulated cameras through a real MCP client", "recamera_mcp.demo"),
     ("discover", "find the reCameras of a subnet (verified by /system/key)", "recamera_mcp.discovery.cli"),
+    ("pins", "list the pinned camera keys and certificates, or accept a changed one", "recamera_mcp.server.pins_cli"),
     ("status", "status of one or more cameras (as get_device_status)", "recamera_mcp.cli.device:status"),
     ("get", "read one config area (as get_config)", "recamera_mcp.cli.device:get_config"),
     ("set", "change fields of a config area, read first (as update_config)", "recamera_mcp.cli.device:set_config"),

@@ -12,6 +12,7 @@ from recamera_mcp.cli._exit import UsageError
 from recamera_mcp.cli._render import changes_table, kv_table, shown, table
 from recamera_mcp.server import firmware as firmware_flow
 from recamera_mcp.server import system as flows
+from recamera_mcp.server.files import LocalFiles
 from recamera_mcp.server.firmware import FirmwareAction
 from recamera_mcp.server.models_firmware import FirmwareOutput
 from recamera_mcp.server.models_system import RestoreOutput
@@ -113,10 +114,11 @@ async def _backup(cli: Cli, args: argparse.Namespace) -> None:
     folder = Path(args.dest_dir).expanduser().resolve()
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
     client = await cli.sessions.client(args.host)
     async with cli.bar("backing up", "count") as bar:
-        out = await flows.backup(client, folder, reveal_secrets=args.reveal_secrets, progress=bar.update)
+        # the folder a person names is the root: the tools' file rules (0600, no links, nothing overwritten) hold
+        files = LocalFiles(folder)
+        out = await flows.backup(client, files, reveal_secrets=args.reveal_secrets, progress=bar.update)
 
     def human() -> None:
         cli.out.print(shown(out.json_path, 1000))

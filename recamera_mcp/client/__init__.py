@@ -12,6 +12,7 @@ One class per API area, reached from the client: ``cam.config``, ``cam.system``,
 from __future__ import annotations
 
 from recamera_mcp.client._answers import public_key_of
+from recamera_mcp.client._auth import LockoutBook, password_problem
 from recamera_mcp.client._backup import (
     BACKUP_FORMAT,
     DEVICE_SPECIFIC_AREAS,
@@ -34,6 +35,7 @@ from recamera_mcp.client._errors import (
     DeviceUnreachable,
     DiscoveryError,
     Fix,
+    IdentityChanged,
     LockedOut,
     MustChangePassword,
     NotAReCamera,
@@ -46,18 +48,21 @@ from recamera_mcp.client._errors import (
 )
 from recamera_mcp.client._files import DownloadResult, RecordingEntry, RecordingList, Thumbnail
 from recamera_mcp.client._findings import Finding, Severity
-from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
+from recamera_mcp.client._host import CGI_PREFIX, HostAddress, is_local_address, parse_host, resolve_host
+from recamera_mcp.client._localfile import SafeFile, safe_file_name
 from recamera_mcp.client._model_info import ListedModel, ModelCategory, ModelInfo
 from recamera_mcp.client._models import FieldChange, LoginResult, Problem, Revert, WriteResult
+from recamera_mcp.client._pins import LOGIN_KEY, TLS_CERTIFICATE, PinKind, PinStore, pin_key_of
 from recamera_mcp.client._restart import RestartResult, WaitPolicy
 from recamera_mcp.client._results import Detection, FrameSize, InferenceSummary, LabelStats, iso_ms
 from recamera_mcp.client._secrets import SECRET_MASK, is_secret_field, mask_secrets, mask_value, redact_text
 from recamera_mcp.client._slots import Slot, StorageStatus
 from recamera_mcp.client._token_cache import TokenCache
 from recamera_mcp.client._transport import DeviceResponse, DeviceWebSocket, KeyProbe, ProbeAnswer, StreamedResponse
+from recamera_mcp.client._untrusted import cap_text, escape_controls, is_dangerous_char, scrub
 from recamera_mcp.client._upload import CHUNK_SIZE, ResumableUpload, UploadProgress, UploadResult, UploadSession
 from recamera_mcp.client.capture import CaptureAPI, CapturedStill, CaptureStatus
-from recamera_mcp.client.config import ConfigAPI
+from recamera_mcp.client.config import ConfigAPI, SecretWouldMove
 from recamera_mcp.client.deploy import (
     DeployAPI,
     DeployFailed,
@@ -144,9 +149,11 @@ __all__ = [
     "MAX_ARCHIVE_BYTES",
     "MAX_BACKUP_BYTES",
     "GROUPS",
+    "LOGIN_KEY",
     "SCENES",
     "SECRET_MASK",
     "SYMPTOM_CHECKS",
+    "TLS_CERTIFICATE",
     "Adjustment",
     "AreaRestore",
     "AreaSpec",
@@ -187,6 +194,7 @@ __all__ = [
     "Fix",
     "FrameSize",
     "HostAddress",
+    "IdentityChanged",
     "ImageAPI",
     "ImageValues",
     "InferenceAPI",
@@ -194,6 +202,7 @@ __all__ = [
     "KeyProbe",
     "LabelStats",
     "LockedOut",
+    "LockoutBook",
     "LogLine",
     "LoginResult",
     "LogsResult",
@@ -203,6 +212,8 @@ __all__ = [
     "NightToDay",
     "NotAReCamera",
     "NotSupported",
+    "PinKind",
+    "PinStore",
     "NotificationCheck",
     "NotifyAPI",
     "NotifyStatus",
@@ -222,6 +233,8 @@ __all__ = [
     "Severity",
     "ResumableUpload",
     "RuleInfo",
+    "SafeFile",
+    "SecretWouldMove",
     "Slot",
     "StorageAPI",
     "StorageAction",
@@ -250,12 +263,16 @@ __all__ = [
     "WifiStatus",
     "WriteResult",
     "WrongCredentials",
+    "cap_text",
     "check_release_url",
     "inspect_firmware_file",
     "inference_problem",
     "iso_ms",
     "diagnose",
+    "escape_controls",
     "file_md5",
+    "is_dangerous_char",
+    "is_local_address",
     "is_secret_field",
     "link_of",
     "mask_secrets",
@@ -263,6 +280,11 @@ __all__ = [
     "inspect_config_archive",
     "parse_backup",
     "parse_host",
+    "password_problem",
+    "pin_key_of",
     "public_key_of",
     "redact_text",
+    "resolve_host",
+    "safe_file_name",
+    "scrub",
 ]

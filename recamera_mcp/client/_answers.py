@@ -25,6 +25,7 @@ from recamera_mcp.client._errors import (
     ReCameraError,
     module_of_code,
 )
+from recamera_mcp.client._untrusted import cap_text, escape_controls
 
 __all__ = ["FAILURE_MESSAGES", "body_code", "device_message", "failure_of", "is_unauthorized", "public_key_of"]
 
@@ -72,11 +73,12 @@ def body_code(body: Any) -> int | None:
 
 
 def device_message(body: Any) -> str | None:
-    """The ``message`` (or ``sMessage``) text of a JSON object body, or None."""
+    """The ``message`` (or ``sMessage``) text of a JSON object body, or None: at most 300 characters, control
+    characters escaped (it is the camera's text, quoted in error messages)."""
     if not isinstance(body, dict):
         return None
     text = body.get("message", body.get("sMessage"))
-    return str(text)[:500] if text not in (None, "") else None
+    return cap_text(escape_controls(str(text)[:2000]), 300) if text not in (None, "") else None
 
 
 def is_unauthorized(status: int, body: Any) -> bool:

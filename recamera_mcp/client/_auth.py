@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import math
+import threading
+import time
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -12,7 +16,16 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from recamera_mcp.client._errors import AuthError, LockedOut, WrongCredentials
 
-__all__ = ["LoginAnswer", "encrypt_password", "load_public_key", "password_problem", "read_login_answer", "token_from"]
+__all__ = [
+    "LockoutBook",
+    "LoginAnswer",
+    "encrypt_password",
+    "key_fingerprint",
+    "load_public_key",
+    "password_problem",
+    "read_login_answer",
+    "token_from",
+]
 
 
 def load_public_key(pem: str) -> rsa.RSAPublicKey:
@@ -32,6 +45,12 @@ def load_public_key(pem: str) -> rsa.RSAPublicKey:
         if isinstance(key, rsa.RSAPublicKey):
             return key
     raise ValueError("sPublicKey is not an RSA public key in PEM form")
+
+
+def key_fingerprint(key: rsa.RSAPublicKey) -> str:
+    """SHA-256 (hex) of the key's SubjectPublicKeyInfo DER: the same key gives the same value in PKCS#1 or SPKI."""
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
 
 
 def encrypt_password(key: rsa.RSAPublicKey, password: str) -> str:
@@ -110,3 +129,23 @@ def read_login_answer(host: str, body: Any) -> LoginAnswer:
         f"{host} refused the login (iStatus {status}, iAuth {auth})",
         "check the credentials and the device state; try again later",
     )
+
+
+class LockoutBook:
+    """When each camera accepts logins again, by camera (its pin key): shared by every client of one camera, so a
+    lockout is remembered across new sessions and new ``login`` calls, not only within one client."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def lock(self, key: str, wait_s: float) -> None:
+        """The camera refuses logins for ``wait_s`` seconds from now."""
+        with self._lock:
+            self._until[key] = max(self._until.get(key, 0.0), time.monotonic() + wait_s)
+
+    def wait_s(self, key: str) -> int:
+        """Seconds until the camera accepts logins again (0: not locked out)."""
+        with self._lock:
+            until = self._until.get(key, 0.0)
+        return max(0, math.ceil(until - time.monotonic()))

@@ -115,6 +115,30 @@ class WritePlan:
     def needs_write(self) -> bool:
         return bool(self.differing)
 
+    @property
+    def moved_secrets(self) -> list[tuple[str, str]]:
+        """``(destination, secret)`` pairs where a destination changes while its secret is kept (not given again)
+        and the secret already went somewhere (a URL was set): the device would send the old secret to the new
+        place (see :attr:`AreaSpec.secret_destinations`). A first destination for a secret that went nowhere is no
+        move."""
+        asked = {p.field for p in self.planned}
+        changed = {p.field for p in self.differing}
+        moved = []
+        for destination, secrets in self.spec.secret_destinations.items():
+            if destination not in changed:
+                continue
+            for secret in sorted(secrets):
+                kept = value_at(self.current, tuple(secret.split(".")))
+                went = any(
+                    isinstance(value_at(self.current, tuple(d.split("."))), str)
+                    and value_at(self.current, tuple(d.split("."))) != ""
+                    for d, ss in self.spec.secret_destinations.items()
+                    if secret in ss
+                )
+                if secret not in asked and kept not in (None, "") and went:
+                    moved.append((destination, secret))
+        return moved
+
     def _shown(self, planned_shape: str, value: Any) -> Any:
         if value is ABSENT:
             return None

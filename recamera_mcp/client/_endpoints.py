@@ -58,6 +58,10 @@ class AreaSpec:
     lists: ListRules = field(default_factory=ListRules)
     """How the object's lists of objects are matched in a change: by identity (``sID``, ``sName``, ``id``, or the
     field given here), by position, or replaced whole (``_lists.py``)."""
+    secret_destinations: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Where a kept secret is sent: a destination field (``dMqtt.sURL``) and the secrets the device sends there
+    (``dMqtt.sPassword``). Changing the destination while keeping the secret needs the secret given again, or an
+    explicit confirmation (a secret must not follow a new destination unseen)."""
     description: str = ""
 
 
@@ -142,6 +146,11 @@ CONFIG_AREAS: dict[ConfigArea, AreaSpec] = {
         path="/notify/cfg",
         write_method="POST",
         secret_fields=frozenset({"dMqtt.sPassword", "dHttp.sToken"}),
+        secret_destinations={
+            "dMqtt.sURL": frozenset({"dMqtt.sPassword"}),
+            "dMqtt.iPort": frozenset({"dMqtt.sPassword"}),
+            "dHttp.sUrl": frozenset({"dHttp.sToken"}),
+        },
         description="Where inference results go: off, MQTT, HTTP or UART.",
     ),
     ConfigArea.INFERENCE: AreaSpec(

@@ -7,6 +7,8 @@ No message ever contains a password or a token.
     ├── DeviceUnreachable                      connection refused, DNS failure, connection reset
     ├── DeviceTimeout(ReCameraError, TimeoutError)
     ├── NotAReCamera                           /system/key is not a 200 JSON answer with sPublicKey
+    ├── IdentityChanged                        the camera's login key or TLS certificate is not the pinned one:
+    │                                          .kind ("login key"|"TLS certificate"), .pinned, .seen (SHA-256)
     ├── AuthError                              login failed, or no credentials to log in with
     │   ├── WrongCredentials                   iStatus -1
     │   ├── LockedOut                          iStatus -3; .wait_s from sWaittime
@@ -42,6 +44,7 @@ __all__ = [
     "DeviceApiError",
     "DeviceTimeout",
     "DeviceUnreachable",
+    "IdentityChanged",
     "LockedOut",
     "MustChangePassword",
     "NotAReCamera",
@@ -98,6 +101,20 @@ class DeviceTimeout(ReCameraError, TimeoutError):
 
 class NotAReCamera(ReCameraError):
     """The host answers HTTP, but ``/system/key`` is not a reCamera's answer."""
+
+
+class IdentityChanged(ReCameraError):
+    """The camera answered with another RSA login key or TLS certificate than the one pinned at its first use.
+
+    Nothing secret was sent with it. ``kind`` is ``"login key"`` or ``"TLS certificate"``; ``pinned`` and ``seen``
+    are SHA-256 fingerprints (hex); ``pin_key`` is the host the pin is kept under."""
+
+    def __init__(self, message: str, hint: str = "", *, kind: str, pinned: str, seen: str, pin_key: str) -> None:
+        super().__init__(message, hint, fix=Fix(op="pins.forget", args={"host": pin_key, "kind": kind}))
+        self.kind = kind
+        self.pinned = pinned
+        self.seen = seen
+        self.pin_key = pin_key
 
 
 class AuthError(ReCameraError):

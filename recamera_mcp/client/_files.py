@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from recamera_mcp.client._errors import DeviceApiError, DeviceTimeout, DeviceUnreachable, ValidationError
 from recamera_mcp.client._funnel import Funnel
+from recamera_mcp.client._localfile import SafeFile, safe_file_name
 from recamera_mcp.client._relay import THUMB_DIR, Relay, entry_kind, http_time, normalize_relay_path, thumb_of
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "RecordingList",
     "Thumbnail",
     "download_file",
+    "file_rel",
     "list_folder",
     "thumbnail_of",
 ]
@@ -125,7 +127,8 @@ class DownloadResult(BaseModel):
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)|bytes \*/(\d+)")
 
 
-def _file_rel(path: str) -> str:
+def file_rel(path: str) -> str:
+    """The relay path of a file (a folder or a path leaving the recordings: :class:`ValidationError`)."""
     rel = normalize_relay_path(path)
     if not rel or rel.endswith("/"):
         raise ValidationError(f"{path!r} is a folder, not a file", "give a file path from the listing",
@@ -137,22 +140,46 @@ async def download_file(
     client: Funnel,
     relay: Relay,
     path: str,
-    dest_dir: str | os.PathLike[str],
+    dest: str | os.PathLike[str] | SafeFile,
     *,
     progress: ProgressFn | None = None,
     chunk_size: int = 256 * 1024,
     max_attempts: int = 6,
     progress_interval_s: float = 0.5,
 ) -> DownloadResult:
-    """Stream a recording to ``dest_dir`` (never whole in memory) via ``<name>.part``, resuming with ``Range``
-    after a broken connection (also across calls: an existing ``.part`` is continued), refreshing an expired
-    relay, and checking the size before the file gets its name."""
-    rel = _file_rel(path)
-    dest = Path(dest_dir).expanduser()
-    dest.mkdir(parents=True, exist_ok=True)
-    final = dest / rel.rsplit("/", 1)[-1]
-    part = final.with_name(final.name + ".part")
-    offset = part.stat().st_size if part.exists() else 0
+    """Stream a recording to ``dest`` (never whole in memory) via ``<name>.part``, resuming with ``Range`` after a
+    broken connection (also across calls: an existing ``.part`` is continued), refreshing an expired relay, and
+    checking the size before the file gets its name.
+
+    ``dest``: a :class:`SafeFile` (the caller chose folder and name), or a folder (created if missing), where the
+    file gets the camera's name made safe (:func:`safe_file_name`) and a number if that name is taken. The file is
+    never written through a link and never replaces an existing one (see ``_localfile.py``)."""
+    rel = file_rel(path)
+    if isinstance(dest, SafeFile):
+        sink, owned = dest, False
+    else:
+        folder = Path(dest).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        sink, owned = SafeFile(folder, safe_file_name(rel, what="recording")), True
+    try:
+        return await _download(client, relay, rel, path, sink, progress, chunk_size, max_attempts, progress_interval_s)
+    finally:
+        if owned:
+            sink.close()
+
+
+async def _download(
+    client: Funnel,
+    relay: Relay,
+    rel: str,
+    path: str,
+    sink: SafeFile,
+    progress: ProgressFn | None,
+    chunk_size: int,
+    max_attempts: int,
+    progress_interval_s: float,
+) -> DownloadResult:
+    offset = sink.part_size()
     if relay.directory is None:
         await relay.open()
     started = time.monotonic()
@@ -179,13 +206,13 @@ async def download_file(
                         total = size
                         break
                     offset = 0
-                    part.unlink(missing_ok=True)
+                    sink.discard()
                     continue
                 if status == 206:
                     match = _CONTENT_RANGE.fullmatch(answer.headers.get("content-range", ""))
                     if match is None or match[1] is None or int(match[1]) != offset:
                         offset = 0  # an answer for another range: start over
-                        part.unlink(missing_ok=True)
+                        sink.discard()
                         continue
                     total = int(match[3]) if match[3] != "*" else None
                 elif status == 200:
@@ -196,7 +223,7 @@ async def download_file(
                     await answer.read()
                     raise DeviceApiError(f"downloading {path!r} failed with HTTP {status}", "try again",
                                          status_code=status)  # fmt: skip
-                with part.open("ab" if offset else "wb") as out:
+                with sink.open_part(append=offset > 0) as out:
                     async for chunk in answer.iter_bytes(chunk_size):
                         out.write(chunk)
                         offset += len(chunk)
@@ -212,7 +239,7 @@ async def download_file(
             if attempts >= max_attempts:
                 raise DeviceUnreachable(
                     f"downloading {path!r} broke {attempts} times ({exc.message})",
-                    f"download again: it resumes from the {offset} bytes kept in {part}",
+                    f"download again: it resumes from the {offset} bytes kept in {sink.part_name}",
                 ) from None
             resumes += 1
             log.info("%s: download of %s broke at %d bytes; resuming", client.address.key, rel, offset)
@@ -220,7 +247,7 @@ async def download_file(
     if total is not None and offset != total:
         raise DeviceApiError(f"downloaded {offset} bytes of {path!r} but the device announced {total}",
                              "download again", status_code=200)  # fmt: skip
-    os.replace(part, final)
+    final = sink.commit()
     if progress is not None:
         await progress(offset, offset)
     return DownloadResult(
@@ -284,7 +311,7 @@ async def thumbnail_of(
 ) -> Thumbnail:
     """The device's ``.thumb`` JPEG of a video, else a frame grabbed from the video (OpenCV, in a worker thread);
     for a snapshot, the image itself. At most ``max_edge`` pixels on the long edge."""
-    rel = _file_rel(path)
+    rel = file_rel(path)
     kind = entry_kind({"name": rel, "type": "file"})
     if kind == "image":
         status, body = await relay.get(rel)

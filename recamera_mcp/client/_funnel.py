@@ -4,8 +4,10 @@
 by :meth:`request`, :meth:`stream` and :meth:`websocket` alike: log in lazily (one login for concurrent callers),
 send with the token cookie, and on a 401 log in again **once** (shared by every caller that saw the same token)
 and retry **once**; a second 401 raises :class:`TokenRejected`. Failed logins are never retried: wrong credentials
-are remembered, a lockout is waited out. Answers that mean failure become errors (``_answers.py``). The wire
-itself (httpx) is :class:`~recamera_mcp.client._transport.HttpTransport`.
+are remembered, a lockout is waited out (in a :class:`LockoutBook` that outlives one client). The camera's RSA login
+key is pinned at first use (``_pins.py``): a different key is refused before any password is encrypted with it.
+Answers that mean failure become errors (``_answers.py``). The wire itself (httpx) is
+:class:`~recamera_mcp.client._transport.HttpTransport`, which pins the TLS certificate the same way.
 
 The API areas (``cam.config``, ``cam.system`` ...) are built on this funnel and call nothing else.
 """
@@ -15,13 +17,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from recamera_mcp.client._answers import failure_of, is_unauthorized, public_key_of
-from recamera_mcp.client._auth import encrypt_password, load_public_key, password_problem, read_login_answer, token_from
+from recamera_mcp.client._auth import (
+    LockoutBook,
+    encrypt_password,
+    key_fingerprint,
+    load_public_key,
+    password_problem,
+    read_login_answer,
+    token_from,
+)
 from recamera_mcp.client._dialect import Dialect, dialect_of
 from recamera_mcp.client._errors import (
     AuthError,
@@ -35,6 +43,7 @@ from recamera_mcp.client._errors import (
 )
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress, parse_host
 from recamera_mcp.client._models import LoginResult
+from recamera_mcp.client._pins import LOGIN_KEY, PinStore, pin_key_of
 from recamera_mcp.client._token_cache import TokenCache, token_expiry, token_is_live
 from recamera_mcp.client._transport import (
     DeviceResponse,
@@ -59,6 +68,8 @@ class Funnel:
     ``host``: ``ip``, ``ip:port``, ``name[:port]`` or an ``http(s)://`` URL. ``transport`` lets tests run the
     simulator in-process (``httpx.ASGITransport``). ``token_cache`` persists tokens across restarts.
     ``get_retries``: extra attempts of a GET after a connection error or a 5xx (writes are never retried).
+    ``pins``: where the camera's login key and TLS certificate are pinned (in memory by default); ``lockouts``: the
+    lockout bookkeeping shared with other clients of the same cameras (one of its own by default).
     """
 
     def __init__(
@@ -73,6 +84,8 @@ class Funnel:
         verify_tls: bool = False,
         get_retries: int = 2,
         retry_backoff_s: float = 0.2,
+        pins: PinStore | None = None,
+        lockouts: LockoutBook | None = None,
     ) -> None:
         address = host if isinstance(host, HostAddress) else parse_host(host)
         if not timeout > 0:
@@ -89,12 +102,18 @@ class Funnel:
         self._token_expires: float | None = None
         self._generation = 0
         self._login_lock = asyncio.Lock()
-        self._locked_until = 0.0
+        self.pins = pins if pins is not None else PinStore()
+        self.pin_key = pin_key_of(address)
+        """The name this camera's pins and lockout are kept under (its normalised host)."""
+        self._lockouts = lockouts if lockouts is not None else LockoutBook()
         self._rejected: tuple[str, str] | None = None
+        self.login_key_fingerprint: str | None = None
+        """SHA-256 of the camera's RSA login key (hex), once it was fetched."""
         self._dialect: Dialect | None = None
         self._wire = HttpTransport(
-            address, timeout=timeout, verify_tls=verify_tls, transport=transport, retry_backoff_s=retry_backoff_s
-        )
+            address, timeout=timeout, verify_tls=verify_tls, transport=transport, retry_backoff_s=retry_backoff_s,
+            pins=self.pins, pin_key=self.pin_key,
+        )  # fmt: skip
 
     @property
     def address(self) -> HostAddress:
@@ -127,7 +146,12 @@ class Funnel:
     @property
     def locked_for_s(self) -> int:
         """Seconds until the device accepts logins from this address again (0: not locked out)."""
-        return max(0, math.ceil(self._locked_until - time.monotonic()))
+        return self._lockouts.wait_s(self.pin_key)
+
+    @property
+    def tls_fingerprint(self) -> str | None:
+        """SHA-256 of the camera's TLS certificate (hex) once it was reached over HTTPS; pinned at first use."""
+        return self._wire.tls_fingerprint
 
     def set_credentials(self, username: str | None, password: str | None) -> None:
         """Use other credentials from now on (drops the current token and the memory of rejected credentials)."""
@@ -217,12 +241,7 @@ class Funnel:
                 "give a username and password (from a config file or the environment, so that they need not be "
                 "typed where others can read them)",
             )
-        try:
-            key = load_public_key(await self.get_public_key())
-        except ValueError as exc:
-            raise NotAReCamera(
-                f"{self.address.key} sent a public key that is not RSA", "check that the host is a reCamera"
-            ) from exc
+        key = await self._pinned_key()
         user, password = self._user, self._password
         body = {"sUserName": user, "sPassword": encrypt_password(key, password)}
         response = await self.request("POST", "/system/login", json=body, auth=False, check=False)
@@ -232,7 +251,7 @@ class Funnel:
         try:
             answer = read_login_answer(self.address.key, response.body)
         except LockedOut as exc:
-            self._locked_until = time.monotonic() + max(exc.wait_s, 1)
+            self._lockouts.lock(self.pin_key, max(exc.wait_s, 1))
             self._drop_token()
             raise
         except WrongCredentials:
@@ -255,6 +274,21 @@ class Funnel:
             user,
             " (password change required)" if answer.must_change_password else "",
         )
+
+    async def _pinned_key(self) -> Any:
+        """The camera's RSA key, checked against the pinned one (pinned now at first use) before it encrypts
+        anything; :class:`IdentityChanged` when it differs."""
+        try:
+            key = load_public_key(await self.get_public_key())
+        except ValueError as exc:
+            raise NotAReCamera(
+                f"{self.address.key} sent a public key that is not RSA", "check that the host is a reCamera"
+            ) from exc
+        seen = key_fingerprint(key)
+        if self.pins.check(self.pin_key, LOGIN_KEY, seen):
+            log.info("%s: pinned its login key at first use (SHA-256 %s)", self.pin_key, seen)
+        self.login_key_fingerprint = seen
+        return key
 
     async def _relogin(self, seen_generation: int) -> None:
         """Replace a refused token, once for all concurrent callers that saw the same token."""
@@ -315,10 +349,10 @@ class Funnel:
         problem = password_problem(new_password)
         if problem is not None:
             raise ValidationError(problem, "choose a stronger password", field="new_password")
+        key = await self._pinned_key()
         borrowed = self._password is None
         if borrowed:
             self._password = old  # lets request() log in for the PUT; dropped again if the device refuses it
-        key = load_public_key(await self.get_public_key())
         body = {
             "sUserName": self._user,
             "sOldPassword": encrypt_password(key, old),

@@ -1,19 +1,30 @@
-"""Host strings as a user types them (``ip``, ``ip:port``, ``name``, ``name:port``, ``http(s)://base/...``)."""
+"""Host strings as a user types them (``ip``, ``ip:port``, ``name``, ``name:port``, ``http(s)://base/...``).
+
+Every spelling of one address comes out the same (:func:`parse_host`): an IPv4-mapped IPv6 address is its IPv4
+address, and the numeric forms the system resolver also takes (``0x7f.0.0.1``, ``0177.0.0.1``, ``0x7f000001``)
+are refused, so that no alias of an address gets its own session, credentials or lockout state. Host names are
+resolved to their address by :func:`resolve_host` before any such bookkeeping.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from recamera_mcp.client._errors import ValidationError
+from recamera_mcp.client._errors import DeviceUnreachable, ValidationError
 
-__all__ = ["CGI_PREFIX", "HostAddress", "parse_host"]
+__all__ = ["CGI_PREFIX", "MAX_HOST_CHARS", "HostAddress", "is_local_address", "parse_host", "resolve_host"]
 
 CGI_PREFIX = "/cgi-bin/entry.cgi"
+MAX_HOST_CHARS = 300
+"""Longer host strings are refused before any parsing."""
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_NUMERIC_PART = re.compile(r"0x[0-9a-f]*|[0-9]+")
 _HINT = "give an IP address or host name, optionally with :port, or a URL such as http://192.168.1.5:8080"
 
 
@@ -62,15 +73,20 @@ def _check_host(text: str, host: str) -> str:
     if not host:
         raise _bad(text, "no host name or address")
     try:
-        return str(ipaddress.ip_address(host))
+        ip = ipaddress.ip_address(host)
     except ValueError:
         pass
+    else:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)  # ::ffff:10.0.0.5 is 10.0.0.5
+        return str(ip)
     name = host.lower().rstrip(".")
     labels = name.split(".")
     if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
         raise _bad(text, "not a valid IP address or host name")
-    if all(label.isdigit() for label in labels):
-        raise _bad(text, "not a valid IPv4 address")
+    if all(_NUMERIC_PART.fullmatch(label) for label in labels):
+        # 127.1, 0x7f.0.0.1, 0177.0.0.1, 2130706433: the resolver reads these as IPv4 addresses (inet_aton)
+        raise _bad(text, "not a valid IPv4 address (write it as four decimal numbers, e.g. 192.168.1.5)")
     return name
 
 
@@ -87,6 +103,8 @@ def parse_host(text: str, default_port: int = 80) -> HostAddress:
     """
     if not isinstance(text, str):
         raise ValidationError(f"host must be a string, got {type(text).__name__}", _HINT, field="host")
+    if len(text) > MAX_HOST_CHARS:
+        raise ValidationError(f"host is {len(text)} characters long (at most {MAX_HOST_CHARS})", _HINT, field="host")
     raw = text.strip()
     if "@" in raw:  # user:password@host: refuse without echoing what came before the @
         shown = ("://" in raw and raw.split("://", 1)[0] + "://" or "") + "***@" + raw.rpartition("@")[2]
@@ -125,3 +143,38 @@ def parse_host(text: str, default_port: int = 80) -> HostAddress:
     host = _check_host(text, name)
     port = _check_port(text, port_text) if sep else default_port
     return HostAddress("http", host, port)
+
+
+def is_local_address(host: str) -> bool:
+    """True for a private, loopback or link-local IP address (a name is not an address: False)."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_private or ip.is_loopback or ip.is_link_local
+
+
+async def resolve_host(address: HostAddress, timeout_s: float = 5.0) -> HostAddress:
+    """``address`` with a host name replaced by its address (IPv4 preferred); an IP address comes back as it is.
+
+    Connecting to the address found here (not to the name again) keeps a name from pointing somewhere else between
+    the check of the address and the connection. Raises :class:`DeviceUnreachable` when the name does not resolve."""
+    try:
+        ipaddress.ip_address(address.host)
+        return address
+    except ValueError:
+        pass
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(timeout_s):
+            infos = await loop.getaddrinfo(address.host, address.port, type=socket.SOCK_STREAM)
+    except (OSError, TimeoutError, UnicodeError) as exc:
+        raise DeviceUnreachable(
+            f"cannot resolve the host name {address.host!r} ({exc.__class__.__name__})",
+            "check the name, or give the camera's IP address",
+        ) from None
+    found = [str(info[4][0]) for info in infos]
+    found.sort(key=lambda ip: ":" in ip)  # IPv4 first
+    if not found:
+        raise DeviceUnreachable(f"the host name {address.host!r} has no address", "give the camera's IP address")
+    return HostAddress(address.scheme, parse_host(found[0]).host, address.port)

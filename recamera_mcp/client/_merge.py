@@ -15,7 +15,8 @@ Rules (the device resets any field a write omits, so the client always sends the
   them all. Lists of scalars (``lConfidenceFilter``, polygons) and the lists an area declares whole (weekday
   windows) are replaced whole. Every added, removed or changed item field is a planned leaf, so it is reported;
 - :data:`SECRET_MASK` given for a secret field means "keep the device's value", and so does a URL sent back exactly
-  as it was shown (its password or stream key masked).
+  as it was shown (its password or stream key masked); a URL that holds the mask but differs otherwise (a new host
+  with the old password) is refused: the secret would follow a new destination, and the mask is no password.
 """
 
 from __future__ import annotations
@@ -165,6 +166,13 @@ class _Planner:
                 continue  # a masked secret sent back: keep the device's value
             if isinstance(value, str) and isinstance(now, str) and SECRET_MASK in value and mask_url(now) == value:
                 continue  # a URL sent back as it was shown (password or stream key masked): keep the device's
+            if isinstance(value, str) and "://" in value and SECRET_MASK in value:
+                raise ValidationError(
+                    f"field {dotted!r}: the URL holds {SECRET_MASK} in place of a password or stream key, but is not "
+                    "the URL as it was shown",
+                    "give the secret itself in the new URL, or send the URL back unchanged to keep it",
+                    field=dotted,
+                )
             self.check_type(key, here, now, value)
             self.plan(here, now, value)
             target[key] = copy.deepcopy(value)

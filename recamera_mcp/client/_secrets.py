@@ -41,6 +41,8 @@ SECRET_MASK = "********"
 WIRE_LOGGER = "recamera_mcp.wire"
 _SECRET_KEY = re.compile(r"(passw(?:or)?d|pwd|token|api_?key|secret(?:_?key)?|stream_?key|psk)$", re.IGNORECASE)
 _STREAM_KEY_SCHEMES = ("rtmp", "rtmps")
+# bounded repetitions only: a long hostile query costs linear time (``pass\w*`` after ``[^=&]*`` was quadratic)
+_SECRET_QUERY = re.compile(r"((?:^|&)[^=&]{0,64}?(?:key|token|pass\w{0,32}|secret)=)[^&]{0,4096}", re.IGNORECASE)
 _PREVIEW = 2000
 
 
@@ -76,10 +78,8 @@ def mask_url(text: str) -> str:
         if sep and head and key:
             path = f"{head}/{SECRET_MASK}"
     query = parts.query
-    if query and re.search(r"(?:^|&)[^=&]*(?:key|token|pass\w*|secret)=", query, re.IGNORECASE):
-        query = re.sub(
-            r"((?:^|&)[^=&]*(?:key|token|pass\w*|secret)=)[^&]*", r"\1" + SECRET_MASK, query, flags=re.IGNORECASE
-        )
+    if query and _SECRET_QUERY.search(query):
+        query = _SECRET_QUERY.sub(r"\1" + SECRET_MASK, query)
     if (netloc, path, query) == (parts.netloc, parts.path, parts.query):
         return text
     return urlunsplit(parts._replace(netloc=netloc, path=path, query=query))

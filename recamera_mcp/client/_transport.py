@@ -8,9 +8,11 @@
 - bounded answers: a whole body is read only up to ``max_body_bytes``, and every request ends by a total deadline
   (a camera dripping one byte a second cannot hang a call);
 - retries of idempotent requests (the caller says how many) after a connection error or a 5xx;
-- the scheme switch: a redirect to the other scheme on the same host and port family (HTTPS turned on or off) is
-  followed once and remembered; any other redirect is returned as it is, never followed (the token stays on the
-  camera's origin);
+- the scheme switch: a 307/308 (a 301/302/303 for a GET) to the other scheme on the same host (HTTPS on or off) is
+  followed once per request, every method, body included, and remembered; any other redirect is returned as it is
+  (the token stays on the camera). A refused HTTPS port (HTTPS turned off) sends it back to where it started;
+- TLS pinning: the self-signed certificate is pinned by SHA-256 at first use and checked in the handshake, before
+  a byte of a request leaves (``_tls.py``); another one raises :class:`IdentityChanged`;
 - the wire log (``recamera_mcp.wire`` at DEBUG), bodies masked by the secrets policy.
 
 :class:`KeyProbe` is the lightweight pool discovery uses to ask thousands of hosts for ``/system/key``.
@@ -22,7 +24,6 @@ import asyncio
 import contextlib
 import json as jsonlib
 import logging
-import ssl
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,9 +37,18 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from recamera_mcp import __version__
-from recamera_mcp.client._errors import DeviceApiError, DeviceTimeout, DeviceUnreachable, NotAReCamera
+from recamera_mcp.client._errors import (
+    DeviceApiError,
+    DeviceTimeout,
+    DeviceUnreachable,
+    IdentityChanged,
+    NotAReCamera,
+    ReCameraError,
+)
 from recamera_mcp.client._host import CGI_PREFIX, HostAddress
+from recamera_mcp.client._pins import TLS_CERTIFICATE, PinStore, fingerprint, pin_key_of
 from recamera_mcp.client._secrets import WIRE_LOGGER, preview
+from recamera_mcp.client._tls import PinMismatch, pinning_context, same_host
 
 __all__ = [
     "DeviceResponse",
@@ -58,6 +68,8 @@ wire = logging.getLogger(WIRE_LOGGER)
 HttpxTransport = httpx.AsyncBaseTransport
 """An httpx transport (``httpx.ASGITransport`` runs the simulator in-process in quick tests)."""
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+_KEEP_METHOD_REDIRECTS = frozenset({307, 308})  # keep method and body: followed for every method
+_GET_REDIRECTS = frozenset({301, 302, 303})  # a client turns these into a GET: followed for a GET only
 MAX_BODY_BYTES = 32 * 1024 * 1024
 """Largest answer read whole into memory (files are streamed, never read whole)."""
 _USER_AGENT = f"recamera-mcp/{__version__}"
@@ -185,12 +197,13 @@ class WebSocketRefused(Exception):
 @contextlib.contextmanager
 def mapped_errors(host: str, method: str, url: str, timeout: float) -> Iterator[None]:
     """Translate transport failures into the client's errors (the only place that catches httpx)."""
+    maybe_done = "" if method in ("GET", "HEAD") else "; the camera may have done it all the same: read its state back"
     try:
         yield
     except httpx.TimeoutException as exc:
         raise DeviceTimeout(
             f"{host} did not answer {method} {url} within {timeout:g} s",
-            "check that the camera is on and reachable; for a slow operation give a longer timeout",
+            "check that the camera is on and reachable; for a slow operation give a longer timeout" + maybe_done,
         ) from exc
     except httpx.ConnectError as exc:
         raise DeviceUnreachable(
@@ -201,7 +214,7 @@ def mapped_errors(host: str, method: str, url: str, timeout: float) -> Iterator[
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
         raise DeviceUnreachable(
             f"the connection to {host} broke during {method} {url}: {exc.__class__.__name__}",
-            "try again; if it persists the device may be rebooting or overloaded",
+            "try again; if it persists the device may be rebooting or overloaded" + maybe_done,
         ) from exc
     except httpx.TransportError as exc:
         raise DeviceUnreachable(f"cannot talk to {host}: {exc.__class__.__name__}: {exc}", "check the network") from exc
@@ -216,7 +229,9 @@ def mapped_errors(host: str, method: str, url: str, timeout: float) -> Iterator[
 
 
 class HttpTransport:
-    """One camera's connection pool. ``address`` changes when the camera switches between HTTP and HTTPS."""
+    """One camera's connection pool. ``address`` changes when the camera switches between HTTP and HTTPS.
+
+    ``pins``/``pin_key``: where the camera's TLS certificate is pinned (an in-memory store by default)."""
 
     def __init__(
         self,
@@ -227,17 +242,25 @@ class HttpTransport:
         transport: httpx.AsyncBaseTransport | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         retry_backoff_s: float = 0.2,
+        pins: PinStore | None = None,
+        pin_key: str | None = None,
     ) -> None:
         self.address = address
+        self.origin = address  # where the camera was first reached: the fallback when HTTPS is turned off
         self.timeout = timeout
         self.max_body_bytes = max_body_bytes
         self.retry_backoff_s = retry_backoff_s
         self.verify_tls = verify_tls
+        self.pins = pins if pins is not None else PinStore()
+        self.pin_key = pin_key or pin_key_of(address)
+        self.tls_fingerprint: str | None = None  # SHA-256 (hex) of the certificate, once HTTPS was reached
+        self._pin_failure: IdentityChanged | None = None
+        self._tls = pinning_context(self._check_certificate, verify=verify_tls)
         self._http = httpx.AsyncClient(
             base_url=address.base_url,
             transport=transport,
             timeout=timeout,
-            verify=verify_tls,
+            verify=self._tls,
             follow_redirects=False,
             trust_env=False,
             headers={"User-Agent": _USER_AGENT, "Accept": "application/json"},
@@ -245,6 +268,38 @@ class HttpTransport:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    def _check_certificate(self, der: bytes) -> None:  # the handshake's pin check (see pinning_context)
+        seen = fingerprint(der)
+        try:
+            if self.pins.check(self.pin_key, TLS_CERTIFICATE, seen):
+                log.warning("%s: pinned its TLS certificate at first use (SHA-256 %s)", self.pin_key, seen)
+        except IdentityChanged as exc:
+            self._pin_failure = exc
+            raise PinMismatch("the camera's TLS certificate is not the pinned one") from None
+        self.tls_fingerprint = seen
+
+    @contextlib.contextmanager
+    def _mapped(self, host: str, method: str, url: str, timeout: float) -> Iterator[None]:
+        """:func:`mapped_errors`, with a refused certificate pin raised as the :class:`IdentityChanged` it is."""
+        self._pin_failure = None
+        try:
+            with mapped_errors(host, method, url, timeout):
+                yield
+        except DeviceUnreachable:
+            if self._pin_failure is not None:
+                failure, self._pin_failure = self._pin_failure, None
+                raise failure from None
+            raise
+
+    def _fall_back(self, exc: ReCameraError) -> bool:
+        """After a refused connection on an HTTPS address the camera redirected to, go back to where it started
+        (the camera turned HTTPS off); nothing was sent, so the request may be sent again."""
+        if self.address == self.origin or not isinstance(exc.__cause__, httpx.ConnectError):
+            return False
+        log.warning("%s refuses HTTPS connections now; back to %s", self.address.key, self.origin.base_url)
+        self._switch(self.origin)
+        return True
 
     def deadline(self, timeout: float | None) -> float:
         """The total time a whole (non-streamed) request may take: twice its per-step timeout, plus a second."""
@@ -278,6 +333,10 @@ class HttpTransport:
             try:
                 response = await self._send_once(method, url, params, json, content, headers, step, files, data)
             except DeviceUnreachable as exc:
+                if not switched and self._fall_back(exc):
+                    switched = True
+                    attempt -= 1
+                    continue
                 if attempt >= attempts:
                     raise
                 log.info("%s %s on %s failed (%s); retrying", method, url, self.address.key, exc.message)
@@ -285,7 +344,7 @@ class HttpTransport:
                 if wire.isEnabledFor(logging.DEBUG):
                     shown = preview(response.body) if response.body is not None else f"<{len(response.content)} B>"
                     wire.debug("<- %s %s%s %s", response.status_code, self.address.key, url, shown)
-                if response.is_redirect and not switched and self._follow_scheme_switch(response):
+                if not switched and self._follow_scheme_switch(method, response.status_code, response.headers):
                     switched = True
                     attempt -= 1
                     continue
@@ -308,7 +367,7 @@ class HttpTransport:
     ) -> DeviceResponse:
         where = (self.address.key, method, url, step)
         try:
-            with mapped_errors(*where):
+            with self._mapped(*where):
                 async with asyncio.timeout(self.deadline(step)):
                     request = self._http.build_request(
                         method, url, params=dict(params) if params else None, json=json, content=content,
@@ -337,7 +396,8 @@ class HttpTransport:
                 raise
             raise DeviceTimeout(
                 f"{self.address.key} did not finish answering {method} {url} within {self.deadline(step):g} s",
-                "the camera answers too slowly; check its load and the network",
+                "the camera answers too slowly; check its load and the network"
+                + ("; it may have done it all the same: read its state back first" if method != "GET" else ""),
             ) from None
         finally:
             self._http.cookies.clear()  # the token travels only in the explicit Cookie header
@@ -354,19 +414,29 @@ class HttpTransport:
         content: bytes | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[StreamedResponse]:
-        """Send one request and hand over the answer unread (no retries, no redirects followed)."""
+        """Send one request and hand over the answer unread (no retries; only the scheme switch is followed)."""
         step = timeout if timeout is not None else self.timeout
-        where = (self.address.key, method, url, step)
-        wire.debug("-> %s %s%s (streamed)", method, self.address.key, url)
-        try:
-            with mapped_errors(*where):
-                request = self._http.build_request(
-                    method, url, params=dict(params) if params else None, headers=dict(headers or {}),
-                    content=content, timeout=step,
-                )  # fmt: skip
-                response = await self._http.send(request, stream=True)
-        finally:
-            self._http.cookies.clear()
+        for leg in range(2):
+            where = (self.address.key, method, url, step)
+            wire.debug("-> %s %s%s (streamed)", method, self.address.key, url)
+            try:
+                with self._mapped(*where):
+                    request = self._http.build_request(
+                        method, url, params=dict(params) if params else None, headers=dict(headers or {}),
+                        content=content, timeout=step,
+                    )  # fmt: skip
+                    response = await self._http.send(request, stream=True)
+            except DeviceUnreachable as exc:
+                if leg == 0 and self._fall_back(exc):
+                    continue
+                raise
+            finally:
+                self._http.cookies.clear()
+            if leg == 0 and self._follow_scheme_switch(method, response.status_code, response.headers):
+                with mapped_errors(*where):
+                    await response.aclose()
+                continue
+            break
         try:
             yield StreamedResponse(response, where)
         finally:
@@ -382,63 +452,73 @@ class HttpTransport:
         turned on or off: nginx answers 307 to ``https://``) is followed once and remembered, as for requests.
         Raises :class:`WebSocketRefused` when the device answers the handshake with another HTTP status (e.g. 401).
         """
-        for attempt in (0, 1):
+        for leg in range(2):
             try:
-                connection = await self._ws_connect(path, headers, subprotocols)
+                connection = await self._open_websocket(path, headers, subprotocols)
+                break
             except InvalidStatus as exc:
-                status, location = exc.response.status_code, exc.response.headers.get("Location", "")
-                moved = DeviceResponse(status, {"location": location}, b"")
-                if attempt == 0 and moved.is_redirect and self._follow_scheme_switch(moved):
+                status, answer = exc.response.status_code, exc.response.headers
+                if leg == 0 and self._follow_scheme_switch("GET", status, {k.lower(): v for k, v in answer.items()}):
                     continue
                 raise WebSocketRefused(status, bytes(exc.response.body or b"")[:4096]) from None
-            except TimeoutError:
-                raise DeviceTimeout(
-                    f"{self.address.key} did not open the WebSocket {path} within {self.timeout:g} s",
-                    "check that the camera is on and reachable",
-                ) from None
-            except (OSError, InvalidHandshake) as exc:
-                raise DeviceUnreachable(
-                    f"cannot open the WebSocket {path} on {self.address.key}: {exc.__class__.__name__}: {exc}",
-                    "check the address and that the camera is up",
-                ) from None
-            return DeviceWebSocket(connection, f"{path} on {self.address.key}")
-        raise AssertionError("unreachable")  # pragma: no cover
+        return DeviceWebSocket(connection, f"{path} on {self.address.key}")
 
-    async def _ws_connect(
+    async def _open_websocket(
         self, path: str, headers: Mapping[str, str], subprotocols: list[str] | None
     ) -> ClientConnection:
         scheme = "wss" if self.address.scheme == "https" else "ws"
         url = f"{scheme}://{self.address.base_url.split('://', 1)[1]}{path}"
-        context: ssl.SSLContext | None = None
-        if scheme == "wss":
-            context = ssl.create_default_context()
-            if not self.verify_tls:
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-        return await _NoRedirects(
-            url,
-            additional_headers=dict(headers),
-            subprotocols=[websockets.Subprotocol(p) for p in subprotocols] if subprotocols else None,
-            ssl=context,
-            open_timeout=self.timeout,
-            max_size=4 * 1024 * 1024,
-            user_agent_header=_USER_AGENT,
-            proxy=None,
-        )
+        self._pin_failure = None
+        try:
+            return await _NoRedirects(
+                url,
+                additional_headers=dict(headers),
+                subprotocols=[websockets.Subprotocol(p) for p in subprotocols] if subprotocols else None,
+                ssl=self._tls if scheme == "wss" else None,
+                open_timeout=self.timeout,
+                max_size=4 * 1024 * 1024,
+                user_agent_header=_USER_AGENT,
+                proxy=None,
+            )
+        except InvalidStatus:
+            raise
+        except TimeoutError:
+            raise DeviceTimeout(
+                f"{self.address.key} did not open the WebSocket {path} within {self.timeout:g} s",
+                "check that the camera is on and reachable",
+            ) from None
+        except (OSError, InvalidHandshake) as exc:
+            if self._pin_failure is not None:
+                failure, self._pin_failure = self._pin_failure, None
+                raise failure from None
+            raise DeviceUnreachable(
+                f"cannot open the WebSocket {path} on {self.address.key}: {exc.__class__.__name__}: {exc}",
+                "check the address and that the camera is up",
+            ) from None
 
-    def _follow_scheme_switch(self, response: DeviceResponse) -> bool:
-        """When the device redirects to the same host under the other scheme (HTTPS on/off), follow it."""
-        location = urlsplit(response.headers.get("location", ""))
+    def _follow_scheme_switch(self, method: str, status: int, headers: Mapping[str, str]) -> bool:
+        """Follow a redirect to the same host under the other scheme (HTTPS turned on or off): a 307/308 for every
+        method, a 301/302/303 for a GET only. Any other redirect is not followed (see the module docstring)."""
+        if status not in _KEEP_METHOD_REDIRECTS and not (status in _GET_REDIRECTS and method == "GET"):
+            return False
+        try:
+            location = urlsplit(headers.get("location", ""))
+            port = location.port
+        except ValueError:
+            return False
         scheme = location.scheme.lower()
         if scheme not in ("http", "https") or scheme == self.address.scheme:
             return False
-        if (location.hostname or "").lower() not in (self.address.host, ""):
+        if not same_host(location.hostname, self.address.host):
             return False
-        new = self.address.with_scheme(scheme, location.port)
+        new = self.address.with_scheme(scheme, port)
         log.warning("%s redirects to %s; switching to %s", self.address.key, scheme.upper(), new.base_url)
+        self._switch(new)
+        return True
+
+    def _switch(self, new: HostAddress) -> None:
         self.address = new
         self._http.base_url = httpx.URL(new.base_url)
-        return True
 
 
 # ---- discovery's lightweight probe --------------------------------------------------------------------------------

@@ -28,9 +28,24 @@ from recamera_mcp.client._validators import (
     trigger_region_problems,
 )
 
-__all__ = ["ConfigAPI"]
+__all__ = ["ConfigAPI", "SecretWouldMove"]
 
 log = logging.getLogger(__name__)
+
+
+class SecretWouldMove(ValidationError):
+    """A write would send a kept secret to a new destination; ``moves``: ``(destination, secret)`` field pairs."""
+
+    def __init__(self, host: str, moves: list[tuple[str, str]]) -> None:
+        pairs = ", ".join(f"{secret} to the new {destination}" for destination, secret in moves)
+        super().__init__(
+            f"{host}: this change would send the kept {pairs}; nothing was written",
+            "give the secret again in the same change (the new destination's own credentials), or confirm that the "
+            "secret may go there",
+            field=moves[0][0],
+        )
+        self.moves = moves
+
 
 ModelFacts = Callable[[], Awaitable[Any]]
 """Reads the model inference uses: an object with ``category`` (``"Detection"``...) and ``labels``."""
@@ -67,6 +82,7 @@ class ConfigAPI:
         dry_run: bool = False,
         reveal_secrets: bool = False,
         expect: Mapping[str, Any] | None = None,
+        allow_secret_move: bool = False,
     ) -> WriteResult:
         """Change some fields of a config object and leave every other field as it was.
 
@@ -77,7 +93,8 @@ class ConfigAPI:
         ``reveal_secrets``; a masked value in ``changes`` keeps the device's value. Lists of objects merge item by
         item (``_merge.py``). ``expect`` (nested like ``changes``): values the object must hold now, else
         :class:`Conflict` and nothing is written (an undo uses it). The result's ``revert`` puts the before-values
-        back.
+        back. A change of where a kept secret is sent (the MQTT broker of ``dMqtt.sPassword``) raises
+        :class:`SecretWouldMove` unless the secret is given again or ``allow_secret_move`` (the user confirmed it).
         """
         spec = resolve_spec(path_or_area, raw=raw, write_method=write_method)
         funnel = self._funnel
@@ -99,6 +116,8 @@ class ConfigAPI:
             raise_first(area, trigger_label_problems(plan.merged, facts.labels, dialect))
         if dry_run or not plan.needs_write:
             return plan.preview(dry_run=dry_run)
+        if plan.moved_secrets and not allow_secret_move:
+            raise SecretWouldMove(funnel.address.key, plan.moved_secrets)
         params = spec.params
         if area == ConfigArea.INFERENCE and dialect == Dialect.CURRENT:
             params = {**(params or {}), "id": str(await self._inference_id(plan.merged.get("sModel")))}

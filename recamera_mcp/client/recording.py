@@ -28,11 +28,13 @@ from recamera_mcp.client._files import (
     RecordingList,
     Thumbnail,
     download_file,
+    file_rel,
     list_folder,
     thumbnail_of,
 )
 from recamera_mcp.client._findings import Severity, recording_findings, schedule_now, storage_findings
 from recamera_mcp.client._funnel import Funnel
+from recamera_mcp.client._localfile import SafeFile
 from recamera_mcp.client._models import Problem
 from recamera_mcp.client._slots import Slot
 from recamera_mcp.client.config import ConfigAPI
@@ -228,10 +230,22 @@ class RecordingAPI:
         """One folder of recordings, newest first, paginated, with thumbnail paths where they exist."""
         return await list_folder(self._storage.relay, path, limit, offset)
 
+    @staticmethod
+    def file_path(path: str) -> str:
+        """A recording file's path as the relay takes it (``2025-10-16/x.mp4``); :class:`ValidationError` for a
+        folder or anything that could leave the recordings (``..``, absolute, backslashes)."""
+        return file_rel(path)
+
     async def download(
-        self, path: str, dest_dir: str | os.PathLike[str], *, progress: ProgressFn | None = None, **options: Any
+        self,
+        path: str,
+        dest_dir: str | os.PathLike[str] | SafeFile,
+        *,
+        progress: ProgressFn | None = None,
+        **options: Any,
     ) -> DownloadResult:
-        """Stream a recording to ``dest_dir`` (never whole in memory), resuming a broken transfer; size checked."""
+        """Stream a recording to ``dest_dir`` (a folder, or a :class:`SafeFile`), never whole in memory, resuming a
+        broken transfer; size checked; never through a link or over an existing file."""
         return await download_file(self._funnel, self._storage.relay, path, dest_dir, progress=progress, **options)
 
     async def thumbnail(self, path: str, *, max_edge: int = 1280, quality: int = 75) -> Thumbnail:

@@ -37,6 +37,7 @@ from recamera_mcp.client._backup import (
 from recamera_mcp.client._endpoints import ConfigArea
 from recamera_mcp.client._errors import DeviceApiError, DeviceUnreachable, NotSupported, ReCameraError
 from recamera_mcp.client._funnel import Funnel
+from recamera_mcp.client._localfile import SafeFile
 from recamera_mcp.client._restart import Progress, RestartResult, WaitPolicy, wait_for_restart
 from recamera_mcp.client._secrets import mask_secrets
 from recamera_mcp.client._upload import ResumableUpload, UploadProgress, UploadSession
@@ -229,8 +230,9 @@ class SystemAPI:
         )
 
     # ---- backups -----------------------------------------------------------------------------------------------
-    async def export_config(self, dest: Path) -> ExportedArchive:
-        """The device's own config export (``GET /config/export``, then its raw download URL) saved to ``dest``.
+    async def export_config(self, dest: Path | SafeFile) -> ExportedArchive:
+        """The device's own config export (``GET /config/export``, then its raw download URL) saved to ``dest``
+        (a path, or a :class:`SafeFile`: never through a link, never over an existing file).
 
         Written to ``dest`` + ``.part`` and renamed when complete and of the announced size; a broken download is
         asked for once more (the device deletes the archive 60 s after the export)."""
@@ -240,7 +242,7 @@ class SystemAPI:
             log.info("%s: config download broke (%s); exporting again", self._funnel.address.key, exc.message)
             return await self._export_once(dest)
 
-    async def _export_once(self, dest: Path) -> ExportedArchive:
+    async def _export_once(self, dest: Path | SafeFile) -> ExportedArchive:
         key = self._funnel.address.key
         answer = await self._funnel.get_object(CONFIG_EXPORT)
         url, size = answer.get("url"), answer.get("size")
@@ -253,7 +255,7 @@ class SystemAPI:
             raise DeviceApiError(
                 f"{key}: the config archive would be {expected} bytes", "this is not a config archive", status_code=200
             )
-        part = dest.with_name(dest.name + ".part")
+        sink = dest if isinstance(dest, SafeFile) else SafeFile(dest.parent, dest.name, overwrite=True, unique=False)
         written = 0
         try:
             async with self._funnel.stream("GET", url, raw=True) as response:
@@ -263,7 +265,7 @@ class SystemAPI:
                         "export again (the archive is deleted 60 s after the export)",
                         status_code=response.status_code,
                     )
-                with part.open("wb") as handle:
+                with sink.open_part(append=False) as handle:
                     async for chunk in response.iter_bytes():
                         written += len(chunk)
                         if written > MAX_ARCHIVE_BYTES:
@@ -277,10 +279,12 @@ class SystemAPI:
                 raise DeviceUnreachable(
                     f"{key}: the config archive has {written} bytes, {expected} were announced", "export again"
                 )
-            part.replace(dest)
+            saved = sink.commit()
         finally:
-            part.unlink(missing_ok=True)
-        return ExportedArchive(path=str(dest), size_bytes=written)
+            sink.discard()
+            if sink is not dest:
+                sink.close()
+        return ExportedArchive(path=str(saved), size_bytes=written)
 
     async def backup(self, *, reveal_secrets: bool = False) -> ConfigBackup:
         """Every config area as the device sends it (secrets masked unless ``reveal_secrets``), with the serial,

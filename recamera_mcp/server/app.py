@@ -13,11 +13,12 @@ from mcp.server.lowlevel import NotificationOptions
 from mcp.server.mcpserver import MCPServer
 
 from recamera_mcp import __version__
-from recamera_mcp.client import TokenCache
+from recamera_mcp.client import PinStore, TokenCache
 from recamera_mcp.server import tools
 from recamera_mcp.server.cloud import CloudAccess
 from recamera_mcp.server.completions import add_completions
-from recamera_mcp.server.errors import ArgumentErrorRedaction
+from recamera_mcp.server.errors import ArgumentErrorRedaction, InputBounds
+from recamera_mcp.server.files import LocalFiles
 from recamera_mcp.server.icons import SERVER_ICONS
 from recamera_mcp.server.logbridge import LogBridgeMiddleware
 from recamera_mcp.server.logbridge import install as install_log_bridge
@@ -29,6 +30,7 @@ from recamera_mcp.server.state import ServerOptions, ServerState
 from recamera_mcp.server.tokens import ConfirmStore
 from recamera_mcp.server.tools.registry import TOOLSETS
 from recamera_mcp.server.tools.toolsets import ToolsetAdvice, add_toolsets_tool
+from recamera_mcp.server.untrusted import DeviceTextGuard
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,10 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
             credentials=opts.credentials,
             timeout_s=opts.timeout_s,
             token_cache=TokenCache(cache_path) if cache_path else None,
+            pins=PinStore(opts.pins_path),
         ),
         confirmations=ConfirmStore(ttl_s=opts.confirm_ttl_s),
+        files=LocalFiles(opts.files_root),
         cloud=CloudAccess(opts.credentials.sensecraft_settings()),
         loaded_toolsets=set(TOOLSETS if opts.toolsets is None else opts.toolsets),
     )
@@ -62,7 +66,8 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         try:
             yield state
         finally:
-            await state.sessions.close_all()
+            for each in state.every_state():
+                await each.sessions.close_all()
             await state.cloud.aclose()
             await asyncio.to_thread(state.warm_readers.close)  # RTSP readers kept warm by snapshot(keep_warm=True)
 
@@ -74,7 +79,14 @@ def create_server(options: ServerOptions | None = None) -> MCPServer[ServerState
         icons=SERVER_ICONS,
         version=__version__,
         lifespan=lifespan,
-        middleware=[ArgumentErrorRedaction(), LogBridgeMiddleware(), ToolsetAdvice(state), CompactJsonText()],
+        middleware=[
+            InputBounds(),
+            ArgumentErrorRedaction(),
+            DeviceTextGuard(),
+            LogBridgeMiddleware(),
+            ToolsetAdvice(state),
+            CompactJsonText(),
+        ],  # fmt: skip
     )
     install_log_bridge()
     tools.add_tools(server, opts.toolsets, opts.read_only, opts.output_schemas)

@@ -1,18 +1,22 @@
-"""The server's one confirmation mechanism for destructive tools.
+"""The server's one confirmation mechanism for destructive tools (and for an agent asking for what an operator switch
+guards, ``server/permissions.py``).
 
-A destructive tool computes what it would do (a summary and a details model), then calls
-:func:`require_confirmation`. The answer is one of:
+A destructive tool computes what it would do (a summary, a details model and the plan's figures: counts, bytes),
+then calls :func:`require_confirmation`. The answer is one of:
 
 - :class:`Confirmed`: go ahead (the user accepted an elicitation, or the agent sent back a valid token);
 - :class:`Pending`: do nothing and return ``pending.input_required`` as is when set (a 2026 session is
   asking the user through the client), otherwise put ``pending.request`` (summary, details,
   ``confirm_token``, ``expires_in_s``) in the tool's answer so the agent can show it and call again.
 
-Elicitation is used when the client declared it: inline ``ctx.elicit`` on legacy sessions, and a body-driven
-``InputRequiredResult`` round on 2026 sessions (the resolver form would need the summary before the tool
-body runs). Otherwise the two-phase token: bound to the tool, the host key and a hash of the canonical
-arguments (without the token), single use, expiring after ``ServerOptions.confirm_ttl_s``. A declined or
-cancelled elicitation and any invalid token raise :class:`ToolError`: nothing happens without one of the two.
+How it asks is the operator's confirmation mode (``ServerOptions.confirm_mode``): ``auto`` asks the user when the
+client declared elicitation (inline ``ctx.elicit`` on legacy sessions, a body-driven ``InputRequiredResult`` round
+on 2026 sessions) and otherwise issues a two-phase token; ``elicit`` only ever asks the user and refuses tokens (an
+agent cannot confirm its own request); ``token`` always issues a token. A token is bound to the tool, the host key,
+a hash of the canonical arguments (without the token), the caller (principal and MCP session) and the plan; single
+use, expiring after ``ServerOptions.confirm_ttl_s``; refused when the plan changed in between (a format announced
+for 4 files never erases 11). A declined or cancelled elicitation and any invalid token raise :class:`ToolError`:
+nothing happens without one of the two.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
 from recamera_mcp.server.models_confirm import ConfirmationRequest as ConfirmationRequest  # re-exported
-from recamera_mcp.server.state import server_state
+from recamera_mcp.server.state import ConfirmMode, caller_scope, server_state
 from recamera_mcp.server.tokens import ConfirmStore, args_digest
 
 log = logging.getLogger(__name__)
@@ -69,7 +73,7 @@ class Pending:
 
 
 def confirm_store(ctx: Context[Any, Any]) -> ConfirmStore:
-    """The server's token store (a field of its lifespan state)."""
+    """The caller's token store (a field of its lifespan state)."""
     return server_state(ctx).confirmations
 
 
@@ -93,9 +97,9 @@ def _details_dict(details: BaseModel | Mapping[str, Any] | None) -> dict[str, An
     return dict(details)
 
 
-def _question(tool: str, host: str, summary: str, details: dict[str, Any]) -> str:
+def _question(tool: str, host: str, summary: str, details: dict[str, Any], plan: Mapping[str, Any]) -> str:
     lines = [f"{tool} on {host}: {summary}"]
-    lines += [f"- {k}: {v}" for k, v in details.items()]
+    lines += [f"- {k}: {v}" for k, v in {**details, **plan}.items()]
     lines.append("Go ahead?")
     return "\n".join(lines)
 
@@ -113,20 +117,37 @@ async def require_confirmation(
     confirm_token: str | None,
     summary: str,
     details: BaseModel | Mapping[str, Any] | None = None,
+    *,
+    plan: Mapping[str, Any] | None = None,
+    mode: ConfirmMode | None = None,
+    refusal: str | None = None,
 ) -> Confirmed | Pending:
     """Confirmed when the user accepted (elicitation) or ``confirm_token`` is valid for exactly this call;
     Pending otherwise (nothing may happen). ``host`` is the host key, ``args`` every tool argument that shapes
-    the action (a ``confirm_token`` entry is ignored). Raises :class:`ToolError` for a refused token or a
-    declined elicitation."""
-    store = confirm_store(ctx)
+    the action (a ``confirm_token`` entry is ignored). ``plan``: the figures the user confirms (``{"files": 4,
+    "bytes": 123}``), recomputed on the confirming call; a token is refused when they changed. ``mode``: overrides
+    the server's confirmation mode (``"elicit"``: only the user may allow it); ``refusal``: the error text when
+    the user cannot be asked in that mode. Raises :class:`ToolError` for a refused token or a declined
+    elicitation."""
+    state = server_state(ctx)
+    store = state.confirmations
+    how: ConfirmMode = mode or state.options.confirm_mode
+    scope = caller_scope(ctx)
     digest = args_digest(args)
+    figures = dict(plan or {})
     if confirm_token:
-        store.redeem(confirm_token, tool, host, digest)
+        if how == "elicit":
+            raise ToolError(
+                f"{tool}: confirm_token refused: {'this needs the user' if mode else 'this server asks the user'} "
+                "to confirm directly (confirmation mode elicit), never a token. Nothing was done; call again "
+                "without confirm_token"
+            )
+        store.redeem(confirm_token, tool, host, digest, scope=scope, plan=figures)
         log.info("%s on %s confirmed by token", tool, host)
         return Confirmed(via="token")
     shown = _details_dict(details)
-    question = _question(tool, host, summary, shown)
-    if _can_elicit(ctx):
+    question = _question(tool, host, summary, shown, figures)
+    if how != "token" and _can_elicit(ctx):
         if _input_required_session(ctx):
             return _elicit_round(ctx, tool, host, digest, question)
         if ctx.session.can_send_request:
@@ -135,17 +156,37 @@ async def require_confirmation(
                 log.info("%s on %s confirmed by the user", tool, host)
                 return Confirmed(via="elicitation")
             raise _refuse_answer("decline" if isinstance(answer, AcceptedElicitation) else answer.action)
-    token = store.issue(tool, host, digest)
+    if how == "elicit":
+        raise ToolError(
+            refusal
+            or f"{tool} on {host}: {summary}. This needs the user's confirmation, and this server only asks the user "
+            "(confirmation mode elicit), which this MCP client cannot do. Nothing was done"
+        )
+    token = store.issue(tool, host, digest, scope=scope, plan=figures)
     return Pending(
         request=ConfirmationRequest(
             summary=summary,
-            details=shown,
+            details={**shown, **figures},
             confirm_token=token,
             expires_in_s=int(store.ttl_s),
             next_step=f"Nothing was done yet. Show this to the user; to go ahead call {tool} again with the same "
             f"arguments and confirm_token within {int(store.ttl_s)} s",
         )
     )
+
+
+async def ask_user(
+    ctx: Context[Any, Any], tool: str, host: str, args: Mapping[str, Any], summary: str, refusal: str
+) -> InputRequiredResult | None:
+    """Ask the user (elicitation only, never a token) to allow one call. None: the user accepted; an
+    ``InputRequiredResult`` for the tool to return as it is (a 2026 session asking). Raises :class:`ToolError`
+    with ``refusal`` when the client cannot be asked, or the user's refusal."""
+    decision = await require_confirmation(ctx, tool, host, args, None, summary, mode="elicit", refusal=refusal)
+    if isinstance(decision, Pending):
+        if decision.input_required is None:  # mode "elicit" never issues a token
+            raise ToolError(refusal)
+        return decision.input_required
+    return None
 
 
 def _elicit_round(ctx: Context[Any, Any], tool: str, host: str, digest: str, question: str) -> Confirmed | Pending:

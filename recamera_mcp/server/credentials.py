@@ -4,11 +4,17 @@ Order, first match wins: the tool call's own arguments, the config file's entry 
 ``[defaults]``, then the environment (``RECAMERA_USERNAME``, ``RECAMERA_PASSWORD``). The username defaults to
 ``admin``, the device's only web user.
 
+The defaults (``[defaults]`` and the environment) are scoped: they go only to the hosts the operator lists in
+``[defaults] hosts`` (or ``RECAMERA_HOSTS``, comma-separated): addresses, CIDR networks or host names; without a
+list, to private, loopback and link-local addresses only. An agent naming any other host gets no password sent
+there, and the answer says how to configure one. A per-host entry always applies to its host.
+
 Config file (``~/.config/recamera-mcp/config.toml``, or the path in ``RECAMERA_MCP_CONFIG``)::
 
     [defaults]
     username = "admin"
     password = "..."
+    hosts = ["192.168.1.0/24", "cam-garage.lan"]   # optional; default: private and loopback addresses
 
     [hosts."192.168.1.50"]
     password = "..."
@@ -22,15 +28,19 @@ Config file (``~/.config/recamera-mcp/config.toml``, or the path in ``RECAMERA_M
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from recamera_mcp.client import is_local_address
 from recamera_mcp.sensecraft import SenseCraftSettings
 
 DEFAULT_USERNAME = "admin"
+_ENV_KEYS = ("RECAMERA_USERNAME", "RECAMERA_PASSWORD", "RECAMERA_HOSTS", "RECAMERA_MCP_HTTP_TOKEN")
 DEFAULT_CONFIG = Path("~/.config/recamera-mcp/config.toml")
 
 
@@ -78,27 +88,70 @@ class CredentialStore:
             hosts={str(k): dict(v) for k, v in hosts.items() if isinstance(v, dict)},
             defaults=dict(data.get("defaults", {})),
             server=dict(data.get("server", {})),
-            env={
-                k: v
-                for k, v in environ.items()
-                if k in ("RECAMERA_USERNAME", "RECAMERA_PASSWORD") or k.startswith("SENSECRAFT_")
-            },
+            env={k: v for k, v in environ.items() if k in _ENV_KEYS or k.startswith("SENSECRAFT_")},
             sensecraft=dict(data.get("sensecraft", {})) if isinstance(data.get("sensecraft"), dict) else {},
             path=path,
         )
 
-    def resolve(self, host_keys: tuple[str, ...], username: str | None, password: str | None) -> Credentials:
-        """Credentials for a host known under any of ``host_keys`` (e.g. "10.0.0.5:80" and "10.0.0.5")."""
+    def default_hosts(self) -> list[str] | None:
+        """The operator's list of hosts the default credentials go to (None: private and loopback addresses)."""
+        listed = self.defaults.get("hosts")
+        if isinstance(listed, str):
+            listed = [listed]
+        env = self.env.get("RECAMERA_HOSTS")
+        items = [str(x) for x in listed] if isinstance(listed, list) else []
+        if env:
+            items += [part.strip() for part in env.split(",") if part.strip()]
+        return items if (isinstance(listed, list | str) or env) else None
+
+    def defaults_apply(self, address: str, names: Iterable[str] = ()) -> bool:
+        """Whether the default credentials may go to this host (``address``: its IP; ``names``: as typed)."""
+        listed = self.default_hosts()
+        if listed is None:
+            return is_local_address(address)
+        wanted = {n.lower().rstrip(".") for n in names} | {address}
+        for item in listed:
+            entry = item.strip().lower()
+            if entry in wanted:
+                return True
+            try:
+                if ipaddress.ip_address(address) in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+        return False
+
+    def defaults_scope(self) -> str:
+        """Where the default credentials go, in words (for the refusal)."""
+        listed = self.default_hosts()
+        if listed is None:
+            return "private, loopback and link-local addresses"
+        return f"the hosts listed in [defaults] hosts / RECAMERA_HOSTS ({', '.join(listed) or 'none'})"
+
+    def resolve(
+        self,
+        host_keys: tuple[str, ...],
+        username: str | None,
+        password: str | None,
+        *,
+        defaults_apply: bool = True,
+    ) -> Credentials:
+        """Credentials for a host known under any of ``host_keys`` (e.g. "10.0.0.5:80" and "10.0.0.5").
+        ``defaults_apply=False``: the host is outside the defaults' scope (:meth:`defaults_apply`), so only the
+        call's and the host's own entry count."""
         entry: dict[str, Any] = next((self.hosts[k] for k in host_keys if k in self.hosts), {})
         sources = [
             ("call", {"username": username, "password": password}),
             ("config file (host)", entry),
-            ("config file (defaults)", self.defaults),
-            (
-                "environment",
-                {"username": self.env.get("RECAMERA_USERNAME"), "password": self.env.get("RECAMERA_PASSWORD")},
-            ),
         ]
+        if defaults_apply:
+            sources += [
+                ("config file (defaults)", self.defaults),
+                (
+                    "environment",
+                    {"username": self.env.get("RECAMERA_USERNAME"), "password": self.env.get("RECAMERA_PASSWORD")},
+                ),
+            ]
         user = next((str(s["username"]) for _, s in sources if s.get("username")), DEFAULT_USERNAME)
         for name, src in sources:
             if src.get("password"):

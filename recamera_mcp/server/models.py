@@ -8,6 +8,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from recamera_mcp.client import CONFIG_AREAS, ConfigArea, FieldChange, WriteResult, mask_secrets
+from recamera_mcp.server.models_confirm import ConfirmationRequest
+
+Fingerprint = Field(None, description="SHA-256, pinned at first use; a change is refused")
 
 
 class LoginOutput(BaseModel):
@@ -17,6 +20,8 @@ class LoginOutput(BaseModel):
     reused_token: bool = Field(description="A live token was reused; no new login was sent")
     username: str
     credential_source: str = Field(description="Where the password came from: call, config file, environment")
+    login_key_sha256: str | None = Fingerprint
+    tls_sha256: str | None = Fingerprint
 
 
 class LogoutOutput(BaseModel):
@@ -32,6 +37,8 @@ class SessionInfo(BaseModel):
     must_change_password: bool
     credential_source: str
     blocked: str | None = Field(None, description="Why automatic login is paused for this host")
+    login_key_sha256: str | None = Fingerprint
+    tls_sha256: str | None = Fingerprint
 
 
 class SessionList(BaseModel):
@@ -62,8 +69,9 @@ class UpdateOutput(BaseModel):
 
 class PasswordOutput(BaseModel):
     host: str
-    changed: bool
+    changed: bool = Field(description="False: nothing happened yet (see confirmation)")
     logged_in: bool
+    confirmation: ConfirmationRequest | None = Field(default=None, description="Set when a second call is needed")
 
 
 class ApiOutput(BaseModel):

@@ -25,7 +25,7 @@ from recamera_mcp.client import (
     inspect_config_archive,
     parse_backup,
 )
-from recamera_mcp.server.local_files import write_local_file
+from recamera_mcp.server.files import LocalFiles
 from recamera_mcp.server.models_confirm import Confirm
 from recamera_mcp.server.models_system import BackupOutput, RebootOutput, RestoreOutput
 
@@ -74,21 +74,28 @@ def _stamp(created_utc: str) -> str:
 
 
 async def backup(
-    client: ReCameraClient, folder: Path, *, reveal_secrets: bool = False, progress: Progress | None = None
+    client: ReCameraClient,
+    files: LocalFiles,
+    folder: str | None = None,
+    *,
+    reveal_secrets: bool = False,
+    progress: Progress | None = None,
 ) -> BackupOutput:
     """Save the camera's own config export (.tar) and a readable JSON of every config area (secrets masked unless
-    ``reveal_secrets``; then the JSON is readable by this user only) into ``folder``."""
+    ``reveal_secrets``) into ``folder`` under the files root: 0600 files, never over an existing one."""
+    files.folder(folder)  # a folder outside the files root is refused before anything is read
     if progress is not None:
         await progress(0, 2, "reading every config area")
     saved = await client.system.backup(reveal_secrets=reveal_secrets)
     base = f"{saved.serial or client.address.host}-{_stamp(saved.created_utc)}"
-    text = saved.model_dump_json(indent=2).encode()
-    json_path = write_local_file(folder / f"{base}.json", text, private=reveal_secrets)
+    with files.target(folder, f"{base}.json", suffixes=(".json",), what="backup") as sink:
+        json_path = sink.write_bytes(saved.model_dump_json(indent=2).encode())
     if progress is not None:
         await progress(1, 2, "downloading the device's config archive")
     note = None
     try:
-        archive = await client.system.export_config(folder / f"{base}.tar")
+        with files.target(folder, f"{base}.tar", suffixes=(".tar",), what="backup") as sink:
+            archive = await client.system.export_config(sink)
     except (DeviceApiError, NotSupported) as exc:
         archive, note = None, f"the device's own archive could not be saved: {exc}"
     if progress is not None:

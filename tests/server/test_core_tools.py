@@ -81,7 +81,12 @@ async def test_must_change_password_flow(connect, make_camera):
         assert result["must_change_password"] is True
         text = await call_error(client, "get_device_status", host=cam.address)
         assert "change_password" in text or "change the password" in text.lower()
-        done = await call_ok(client, "change_password", host=cam.address, new_password="Brand#New2026")
+        asked = await call_ok(client, "change_password", host=cam.address, new_password="Brand#New2026")
+        assert not asked["changed"] and asked["confirmation"]["confirm_token"]
+        done = await call_ok(
+            client, "change_password", host=cam.address, new_password="Brand#New2026",
+            confirm_token=asked["confirmation"]["confirm_token"],
+        )  # fmt: skip
         assert done["changed"]
         await call_ok(client, "login", host=cam.address, password="Brand#New2026")
         status = await call_ok(client, "get_device_status", host=cam.address)
@@ -152,7 +157,7 @@ async def test_two_devices_in_one_session(connect, make_camera):
 
 
 async def test_secrets_are_masked_and_a_masked_value_keeps_the_secret(connect, camera):
-    async with connect() as mcp:
+    async with connect(make_options(reveal_secrets=True)) as mcp:  # the operator allows revealing on request
         real = camera.camera.config("/ftp/setting")["sFtpPassword"]
         shown = await call_ok(mcp, "get_config", host=camera.address, area="ftp")
         assert shown["config"]["sFtpPassword"] == "********"

@@ -14,6 +14,7 @@ import pytest
 from mcp.types import ImageContent, TextContent
 
 from recamera_mcp.simulator.rtsp import decode_frame_counter
+from tests.server.conftest import make_options
 from tests.server.helpers import call_error, call_ok, files_on_card
 
 EDIT = [("PUT", "/image/0/scene")]
@@ -92,7 +93,7 @@ async def test_reset_image_needs_confirmation(camera, connect):
 
 
 async def test_snapshot_returns_image_content_and_structured_result(rtsp_camera, connect, tmp_path):
-    async with connect() as mcp:
+    async with connect(make_options(files_root=tmp_path)) as mcp:
         result = await mcp.call_tool("snapshot", {"host": rtsp_camera.address, "save_to": str(tmp_path)})
         warm = await mcp.call_tool("snapshot", {"host": rtsp_camera.address, "discard_frames": 5})
     assert not result.is_error
@@ -130,7 +131,7 @@ def image_of(result):
 
 async def test_snapshot_by_capture_needs_no_rtsp(camera, connect, tmp_path):
     """The camera fixture serves no RTSP at all: auto falls back to the device-side capture and says why."""
-    async with connect() as mcp:
+    async with connect(make_options(files_root=tmp_path)) as mcp:
         await call_ok(mcp, "update_config", host=camera.address, area="stream_main", changes={"rtsp": {"iEnabled": 0}})
         auto = await mcp.call_tool("snapshot", {"host": camera.address, "save_to": str(tmp_path)})
         asked = await mcp.call_tool("snapshot", {"host": camera.address, "source": "capture"})

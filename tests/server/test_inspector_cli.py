@@ -24,6 +24,7 @@ def inspector(*args: str) -> dict:
     env["RECAMERA_MCP_CONFIG"] = "/nonexistent/config.toml"
     done = subprocess.run(
         [str(INSPECTOR), "--cli", "-e", f"RECAMERA_PASSWORD={PASSWORD}", "-e", "RECAMERA_MCP_CONFIG=/nonexistent",
+         "-e", f"XDG_DATA_HOME={os.environ['XDG_DATA_HOME']}",  # the inspector passes on only what it is given
          sys.executable, "-m", "recamera_mcp", "serve", *args],
         capture_output=True, text=True, timeout=120, env=env, stdin=subprocess.DEVNULL,
     )  # fmt: skip

@@ -40,7 +40,7 @@ VALUES: dict[str, Values] = {
     },
     "tune-image": lambda cam, tmp: {"host": cam.address, "brightness": 70},
     "snapshot": lambda cam, tmp: {"host": cam.address, "stream": "sub"},
-    "recordings": lambda cam, tmp: {"host": cam.address, "dest_dir": str(tmp)},
+    "recordings": lambda cam, tmp: {"host": cam.address, "dest_dir": "clips"},
     "upgrade-firmware": lambda cam, tmp: {"host": cam.address},
     "backup-and-clone": lambda cam, tmp: {"host": cam.address, "dest_dir": str(tmp)},
     "troubleshoot-detections": lambda cam, tmp: {"host": cam.address},
@@ -126,7 +126,7 @@ async def test_playbook_runs_end_to_end(
     name: str, connect: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     book: Playbook = BOOKS[name]
-    async with connect(make_options(**SERVER_OPTIONS.get(name, {}))) as mcp:
+    async with connect(make_options(files_root=tmp_path, **SERVER_OPTIONS.get(name, {}))) as mcp:
         tools = await server_tools(mcp)
         needs_rtsp = "snapshot" in tools and any(s.tool == "snapshot" for s in book.steps)
         if name in CAMERA_SETTINGS:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from recamera_mcp.simulator.routes.storage_state import SlotState, storage_area
+from tests.server.conftest import make_options
 from tests.server.helpers import call_error, call_ok, files_on_card
 
 
@@ -105,7 +106,7 @@ async def test_path_traversal_is_refused_before_any_request(connect, camera, tmp
     args = {"host": camera.address, "path": path}
     if tool == "download_recording":
         args["dest_dir"] = str(tmp_path)
-    async with connect() as mcp:
+    async with connect(make_options(files_root=tmp_path)) as mcp:
         err = await call_error(mcp, tool, **args)
         assert "refused path" in err
     assert not [e for e in camera.camera.log if e.path.startswith("/storage/")]
@@ -176,7 +177,7 @@ async def test_50mb_download_broken_mid_body_resumes_with_range_and_a_new_relay(
         progress.append((done, total))
 
     try:
-        async with connect() as mcp:
+        async with connect(make_options(files_root=tmp_path)) as mcp:
             result = await mcp.call_tool(
                 "download_recording",
                 {"host": f"127.0.0.1:{port}", "path": rel, "dest_dir": str(tmp_path)},

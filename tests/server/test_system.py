@@ -103,7 +103,7 @@ async def test_factory_reset_resets_then_says_how_to_log_in_and_find_it(connect,
 async def test_backup_writes_the_archive_and_a_masked_json(connect, make_camera, tmp_path):
     cam = make_camera()
     folder = tmp_path / "backups"
-    async with connect(options()) as mcp:
+    async with connect(options(files_root=tmp_path)) as mcp:
         await call_ok(mcp, "update_config", host=cam.address, area="ftp", changes={"sFtpPassword": "Ftp#Secret99"})
         out = await call_ok(mcp, "backup_config", host=cam.address, dest_dir=str(folder))
     assert out["serial"] == cam.camera.settings.serial and out["secrets_masked"] and out["areas"] >= 15
@@ -116,21 +116,23 @@ async def test_backup_writes_the_archive_and_a_masked_json(connect, make_camera,
 
 async def test_a_revealed_backup_is_private(connect, make_camera, tmp_path):
     cam = make_camera()
-    async with connect(options()) as mcp:
+    async with connect(options(files_root=tmp_path, reveal_secrets=True)) as mcp:  # the operator allows it
         out = await call_ok(mcp, "backup_config", host=cam.address, dest_dir=str(tmp_path), reveal_secrets=True)
     assert not out["secrets_masked"]
     assert os.stat(out["json_path"]).st_mode & 0o077 == 0
 
 
-async def test_backup_refuses_a_relative_folder(connect, camera):
-    async with connect(options()) as mcp:
-        err = await call_error(mcp, "backup_config", host=camera.address, dest_dir="relative/dir")
-    assert "absolute" in err
+async def test_backup_refuses_a_folder_outside_the_files_root(connect, camera, tmp_path):
+    async with connect(options(files_root=tmp_path / "root")) as mcp:
+        err = await call_error(mcp, "backup_config", host=camera.address, dest_dir=str(tmp_path / "elsewhere"))
+        agent = await call_error(mcp, "backup_config", host=camera.address, reveal_secrets=True)
+    assert "files root" in err and not (tmp_path / "elsewhere").exists()
+    assert "reveal_secrets=true refused" in agent
 
 
 async def test_backup_of_camera_a_restored_onto_camera_b(connect, make_camera, tmp_path):
     a, b = make_camera(serial="RC2B0000000201"), make_camera(serial="RC2B0000000202")
-    async with connect(options()) as mcp:
+    async with connect(options(files_root=tmp_path)) as mcp:
         for area, changes in (
             ("time", {"sTimezone": "Europe/Berlin"}),
             ("osd", {"channelNameOverlay": {"sChannelName": "Gate A"}}),
@@ -179,7 +181,7 @@ async def test_backup_of_camera_a_restored_onto_camera_b(connect, make_camera, t
 async def test_the_device_archive_of_camera_a_imported_into_camera_b(connect, make_camera, tmp_path):
     a = make_camera(serial="RC2B0000000301")
     b = make_camera(serial="RC2B0000000302", reboot_s=REBOOT_S)
-    async with connect(options()) as mcp:
+    async with connect(options(files_root=tmp_path)) as mcp:
         await call_ok(mcp, "update_config", host=a.address, area="time", changes={"sTimezone": "Europe/Berlin"})
         await call_ok(mcp, "update_config", host=a.address, area="lan", changes={"dLink": {"sDNS2": "9.9.9.9"}})
         lan_b = b.camera.config("/network/lan")

@@ -37,9 +37,13 @@ async def test_read_only_hides_exactly_the_tools_that_write(connect):
     async with connect(make_options(read_only=True)) as mcp:
         shown = await listed(mcp)
         assert {"login", "update_config", "call_api", "change_password"} <= writers(full)
-        assert set(shown) == set(full) - writers(full)
+        camera_writers = {name for name, t in TOOLS.items() if t.writes}
+        local_writers = {name for name, t in TOOLS.items() if t.local_writes}  # snapshot(save_to=...)
+        assert writers(full) == camera_writers | local_writers
+        assert set(shown) == set(full) - camera_writers
         assert not writers(shown)
-        assert {name for name, t in TOOLS.items() if t.writes} == writers(full)
+        assert "save_to" in full["snapshot"].input_schema["properties"]
+        assert "save_to" not in shown["snapshot"].input_schema["properties"]
         result = await mcp.call_tool("update_config", {"host": "127.0.0.1", "area": "time", "changes": {}})
         assert result.is_error
         # reading still works: resources and read-only tools
@@ -104,7 +108,8 @@ async def test_cli_read_only_and_toolsets_over_stdio(tmp_path, camera):
         status = await call_ok(mcp, "get_device_status", host=camera.address)
         assert status["serial"] == camera.camera.settings.serial
     assert set(full) == set(TOOLS)
-    assert writers(full) and set(shown) == set(full) - writers(full)
+    camera_writers = {name for name, t in TOOLS.items() if t.writes}
+    assert writers(full) and set(shown) == set(full) - camera_writers and not writers(shown)
     async with Client(stdio(tmp_path, "--toolsets", "image,cloud", "--no-dynamic-toolsets")) as mcp:
         trimmed = await listed(mcp)
     assert set(trimmed) == {n for n, t in TOOLS.items() if t.toolset in ("image", "cloud")}

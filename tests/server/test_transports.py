@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 
 import httpx
+import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 
 from recamera_mcp.simulator.testing import PASSWORD
 from tests.server.helpers import call_ok
+
+HTTP_TOKEN = "test-token-0123456789abcdef"
+
+
+@contextlib.asynccontextmanager
+async def http_client(url: str, token: str | None = HTTP_TOKEN) -> AsyncIterator[Client]:
+    """An MCP client of the HTTP server, sending the bearer token."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
+        async with Client(streamable_http_client(url, http_client=http)) as client:
+            yield client
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -57,7 +72,7 @@ def http_server():
             "--log-level",
             "WARNING",
         ],
-        env=_env(),
+        env=_env(RECAMERA_MCP_HTTP_TOKEN=HTTP_TOKEN),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -86,6 +101,6 @@ def http_server():
 
 
 async def test_streamable_http_server(camera, http_server):
-    async with Client(http_server) as client:
+    async with http_client(http_server) as client:
         status = await call_ok(client, "get_device_status", host=camera.address)
         assert status["serial"] == camera.camera.settings.serial

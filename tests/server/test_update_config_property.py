@@ -59,7 +59,7 @@ def mcp_session() -> Iterator[Callable[[Callable[[Client], Coroutine[Any, Any, T
     async def hold() -> None:
         held["stop"] = asyncio.Event()
         try:
-            async with Client(create_server(make_options())) as client:
+            async with Client(create_server(make_options(reveal_secrets=True))) as client:
                 held["client"] = client
                 ready.set()
                 await held["stop"].wait()

@@ -122,3 +122,16 @@ def _drop_keys(schema: Any, key: str, *, names: bool = False) -> Any:
         for k, v in schema.items()
         if names or k != key
     }
+
+
+def drop_arguments(server: MCPServer[Any], name: str, arguments: tuple[str, ...]) -> None:
+    """Leave these arguments out of a registered tool's published input schema (a read-only server's snapshot has
+    no ``save_to``); the tool itself still refuses them if a client sends them anyway."""
+    registered = server._tool_manager.get_tool(name)
+    if registered is None:
+        return
+    schema = dict(registered.parameters)
+    schema["properties"] = {k: v for k, v in schema.get("properties", {}).items() if k not in arguments}
+    if "required" in schema:
+        schema["required"] = [r for r in schema["required"] if r not in arguments]
+    registered.parameters = schema

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
+from mcp.types import InputRequiredResult
 from pydantic import BaseModel, Field
 
-from recamera_mcp.discovery import Camera, discover, merge_consecutive
+from recamera_mcp.discovery import Camera, TargetError, discover, merge_consecutive, parse_target_set
 from recamera_mcp.server.errors import tool_errors
+from recamera_mcp.server.permissions import ask_switch
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 
@@ -45,9 +47,9 @@ async def discover_devices(
     method: Annotated[
         Literal["auto", "nmap", "tcp"], Field(description="auto: nmap if installed (tcp on loopback), else tcp")
     ] = "auto",
-    allow_large: Annotated[bool, Field(description="Allow > /16")] = False,
-    allow_public: Annotated[bool, Field(description="Allow public addresses")] = False,
-) -> DiscoveryOutput:
+    allow_large: Annotated[bool, Field(description="Ask to allow > /16")] = False,
+    allow_public: Annotated[bool, Field(description="Ask to allow public addresses")] = False,
+) -> DiscoveryOutput | InputRequiredResult:
     """Find the reCameras of a subnet in about timeout_s: every host is probed at once and verified with
     GET /system/key (an open port alone is not a camera). No login needed."""
 
@@ -55,6 +57,22 @@ async def discover_devices(
         await ctx.report_progress(done, total, message)
 
     with tool_errors(f"discover_devices({subnet})"):
+        parse_target_set(subnet, allow_large=True, allow_public=True)  # invalid input fails here, before any asking
+        args = {"subnet": subnet, "port": port}
+        granted = await ask_switch(
+            ctx, "allow_public", allow_public and _needs(subnet, "allow_public"), tool="discover_devices", host="",
+            args=args, what=f"sweep public (internet) addresses: {subnet}",
+        )  # fmt: skip
+        if isinstance(granted, InputRequiredResult):
+            return granted
+        allow_public = granted
+        granted = await ask_switch(
+            ctx, "allow_large", allow_large and _needs(subnet, "allow_large"), tool="discover_devices", host="",
+            args=args, what=f"sweep more than 65,536 addresses: {subnet}",
+        )  # fmt: skip
+        if isinstance(granted, InputRequiredResult):
+            return granted
+        allow_large = granted
         result = await discover(
             subnet,
             timeout_s=timeout_s,
@@ -64,7 +82,7 @@ async def discover_devices(
             allow_public=allow_public,
             progress=progress,
         )
-        server_state(ctx).discovered_hosts = [host_argument(camera) for camera in result.cameras]
+        server_state(ctx).discovered_hosts[:] = [host_argument(camera) for camera in result.cameras]
         return DiscoveryOutput(
             method=result.method,
             hosts_total=result.hosts_total,
@@ -75,3 +93,12 @@ async def discover_devices(
             unreachable_or_timeout_ips=merge_consecutive(result.unreachable_or_timeout_ips),
             cameras=result.cameras,
         )
+
+
+def _needs(subnet: str | list[str], switch: str) -> bool:
+    """Whether ``subnet`` is refused without ``switch`` (the other one granted)."""
+    try:
+        parse_target_set(subnet, allow_public=switch != "allow_public", allow_large=switch != "allow_large")
+    except TargetError:
+        return True
+    return False

@@ -4,6 +4,7 @@ by RTSP or the camera's own capture, optionally with the detections drawn)."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, Image
@@ -11,8 +12,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from pydantic import Field
 
+from recamera_mcp.client import SafeFile
 from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
+from recamera_mcp.server.files import IMAGE_SUFFIXES, LocalFiles
 from recamera_mcp.server.models_image import ResetImageOutput, SnapshotOutput, TuneImageOutput, snapshot_output
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
@@ -96,7 +99,7 @@ async def reset_image(
         return ResetImageOutput(host=key, reset=done.reset, note=done.note)
 
 
-@tool("image", "Take a camera snapshot", read_only=True)
+@tool("image", "Take a camera snapshot", read_only=True, local_writes=("save_to",))
 async def snapshot(
     host: Host,
     ctx: Context[Any, Any],
@@ -104,7 +107,9 @@ async def snapshot(
     discard_frames: Annotated[
         int, Field(ge=0, le=2000, description="Stale frames to skip after opening; below 120 shows the past")
     ] = DEFAULT_DISCARD,
-    save_to: Annotated[str | None, Field(description="File or directory for the full-size JPEG")] = None,
+    save_to: Annotated[
+        str | None, Field(description="Keep the full-size JPEG: file or folder/ under the server's files root")
+    ] = None,
     keep_warm: Annotated[bool, Field(description="Keep the stream open ~30 s so the next snapshot is instant")] = False,
     source: Annotated[
         Literal["auto", "rtsp", "capture"],
@@ -115,17 +120,40 @@ async def snapshot(
     """What the camera sees now, as a JPEG image (<= 1280 px) plus resolution, source and timings."""
     with tool_errors(f"snapshot of {host}"):
         state = server_state(ctx)
+        if save_to is not None and state.options.read_only:
+            raise ToolError("snapshot: save_to is off on a read-only server (it writes a local file)")
         client = await state.sessions.client(host)
-        shot = await take_snapshot(
-            client,
-            source,
-            stream,
-            overlay=overlay,
-            discard_frames=discard_frames,
-            save_to=save_to,
-            warm=state.warm_readers if keep_warm else None,
-        )
+        sink = _snapshot_file(state.files, save_to) if save_to is not None else None
+        try:
+            shot = await take_snapshot(
+                client,
+                source,
+                stream,
+                overlay=overlay,
+                discard_frames=discard_frames,
+                save_to=sink,
+                warm=state.warm_readers if keep_warm else None,
+            )
+        finally:
+            if sink is not None:
+                sink.close()
         out = snapshot_output(client.address.key, stream, shot)
         data = out.model_dump(mode="json")
         image = Image(data=shot.jpeg, format="jpeg").to_image_content()
         return CallToolResult(content=[image, TextContent(type="text", text=json.dumps(data))], structured_content=data)
+
+
+def _snapshot_file(files: LocalFiles, save_to: str) -> SafeFile:
+    """Where ``snapshot(save_to=...)`` writes: a folder (``x/``, ``.`` or an existing folder) gets a time-stamped
+    name, else the last part is the file name (``.jpg`` added when missing)."""
+    text = save_to.strip().replace("\\", "/")
+    stamp = time.strftime("snapshot-%Y%m%d-%H%M%S.jpg")
+    if not text or text.endswith("/") or files.is_folder(text):
+        folder, name = text, stamp
+    else:
+        folder, _, name = text.rpartition("/")
+        if name in (".", ".."):
+            folder, name = text, stamp
+        elif not name.lower().endswith(IMAGE_SUFFIXES):
+            name += ".jpg"
+    return files.target(folder or None, name, suffixes=IMAGE_SUFFIXES, what="snapshot")

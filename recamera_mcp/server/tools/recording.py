@@ -12,6 +12,7 @@ from pydantic import Field
 
 from recamera_mcp.server.advice import problem_text
 from recamera_mcp.server.errors import tool_errors
+from recamera_mcp.server.files import RECORDING_SUFFIXES
 from recamera_mcp.server.models_recording import (
     DownloadOutput,
     RecordingListOutput,
@@ -63,22 +64,26 @@ async def list_recordings(
         return RecordingListOutput(host=client.address.key, **listing.model_dump())
 
 
-@tool("recording", "Download a recording", read_only=False, idempotent=True)
+@tool("recording", "Download a recording", read_only=False, idempotent=False)
 async def download_recording(
     host: Host,
     path: RecPath,
-    dest_dir: Annotated[str, Field(description="Local folder to save into (absolute path; created if missing)")],
     ctx: Context[Any, Any],
+    dest_dir: Annotated[str | None, Field(description="Folder under the server's files root (default: root)")] = None,
 ) -> DownloadOutput:
-    """Save a recording to a local folder, streamed; a broken transfer resumes, the size is checked."""
+    """Save a recording under the server's files root, streamed; a broken transfer resumes, the size is checked;
+    an existing file is never replaced (a taken name gets a number)."""
     with tool_errors(f"download_recording {path} from {host}"):
-        client = await server_state(ctx).sessions.client(host)
+        state = server_state(ctx)
+        client = await state.sessions.client(host)
 
         async def progress(done: int, total: int | None) -> None:
             shown = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
             await ctx.report_progress(done, total, f"downloading {path}: {shown}")
 
-        result = await client.recording.download(path, dest_dir, progress=progress)
+        rel = client.recording.file_path(path)  # the camera-side path is checked first
+        with state.files.target(dest_dir, rel, suffixes=RECORDING_SUFFIXES, what="recording") as sink:
+            result = await client.recording.download(path, sink, progress=progress)
         return DownloadOutput(host=client.address.key, **result.model_dump())
 
 

@@ -3,6 +3,10 @@ and the ``toolsets`` tool can pick which tools a server exposes, and every tool 
 
 The registry decides what a toolset holds: a tool added to a toolset with ``@tool(...)`` anywhere in
 ``server/tools/`` is listed and loaded with its toolset without any other list to update.
+
+A read-only tool that can also write a local file through some argument (``snapshot(save_to=...)``) names that
+argument in ``local_writes``: a normal server announces it as not read-only (it may write here), and a
+``--read-only`` server exposes it without those arguments (and the tool refuses them).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import Icon, ToolAnnotations
 
 from recamera_mcp.server.icons import toolset_icons
-from recamera_mcp.server.tools.compact import compact_tools
+from recamera_mcp.server.tools.compact import compact_tools, drop_arguments
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,12 +46,20 @@ class ToolDef:
     toolset: str
     annotations: ToolAnnotations
     structured_output: bool | None
+    local_writes: tuple[str, ...] = ()
     icons: tuple[Icon, ...] = ()
     """Shown by hosts next to the tool; empty: the toolset's icon."""
 
     @property
     def writes(self) -> bool:
+        """Changes a camera (hidden by ``--read-only``)."""
         return not bool(self.annotations.read_only_hint)
+
+    def annotations_for(self, read_only_server: bool) -> ToolAnnotations:
+        """The truthful annotations on a server in this mode (see the module docstring)."""
+        if not self.local_writes or read_only_server:
+            return self.annotations
+        return self.annotations.model_copy(update={"read_only_hint": False, "idempotent_hint": False})
 
 
 TOOLS: dict[str, ToolDef] = {}
@@ -62,9 +74,11 @@ def tool(
     idempotent: bool = False,
     open_world: bool = True,
     structured_output: bool | None = None,
+    local_writes: tuple[str, ...] = (),
     icons: list[Icon] | None = None,
 ) -> Callable[[F], F]:
-    """Declare a tool. ``open_world``: it talks to a device (the world outside the server). ``icons``: shown by
+    """Declare a tool. ``open_world``: it talks to a device (the world outside the server). ``local_writes``: the
+    arguments with which a read-only tool writes a local file (see the module docstring). ``icons``: shown by
     hosts instead of the toolset's icon."""
     if toolset not in TOOLSETS:
         raise ValueError(f"unknown toolset {toolset!r}")
@@ -83,6 +97,7 @@ def tool(
                 open_world_hint=open_world,
             ),
             structured_output=structured_output,
+            local_writes=local_writes,
             icons=tuple(icons or ()),
         )
         return fn
@@ -117,10 +132,14 @@ def add_tools(
             t.fn,
             name=t.name,
             title=t.title,
-            annotations=t.annotations,
+            annotations=t.annotations_for(read_only),
             icons=(list(t.icons) or toolset_icons(t.toolset)) if output_schemas else None,
             structured_output=structured,
         )
         added.append(t.name)
     compact_tools(server, added)
+    if read_only:
+        for name in added:
+            if TOOLS[name].local_writes:
+                drop_arguments(server, name, TOOLS[name].local_writes)
     return added

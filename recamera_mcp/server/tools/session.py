@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import InputRequiredResult
 from pydantic import Field
 
+from recamera_mcp.client import ValidationError, password_problem
+from recamera_mcp.server.confirm import ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.models import LoginOutput, LogoutOutput, PasswordOutput, SessionInfo, SessionList
 from recamera_mcp.server.state import ServerState, server_state
@@ -35,6 +39,8 @@ async def login(
             reused_token=result.reused_token,
             username=result.username,
             credential_source=session.credential_source,
+            login_key_sha256=session.client.login_key_fingerprint,
+            tls_sha256=session.client.tls_fingerprint,
         )
 
 
@@ -58,6 +64,8 @@ def session_list(state: ServerState) -> SessionList:
                 must_change_password=s.client.must_change_password,
                 credential_source=s.credential_source,
                 blocked=s.blocked,
+                login_key_sha256=s.client.login_key_fingerprint,
+                tls_sha256=s.client.tls_fingerprint,
             )
             for s in state.sessions.all()
         ]
@@ -75,14 +83,36 @@ async def change_password(
     host: Host,
     new_password: Annotated[str, Field(description="At least 6 characters with 3 of: upper, lower, digit, special")],
     ctx: Context[Any, Any],
-    old_password: Annotated[str | None, Field(description="Default: the password of the current session")] = None,
-) -> PasswordOutput:
-    """Change the device password (required first when login says must_change_password)."""
+    old_password: Annotated[
+        str | None, Field(description="The current password; may be left out only when login says must_change")
+    ] = None,
+    confirm_token: ConfirmTokenArg = None,
+) -> PasswordOutput | InputRequiredResult:
+    """Change the device password (required first when login says must_change_password). Asks for confirmation."""
     with tool_errors(f"change_password on {host}"):
         sessions = server_state(ctx).sessions
-        session = sessions.get_or_none(host)
+        session = await sessions.find(host)
         if session is None:
             session = await sessions.open(host)
-        await session.client.change_password(new_password, old_password)
+        client = session.client
+        key = client.address.key
+        if old_password is None and not client.must_change_password:
+            raise ToolError(
+                f"change_password on {key}: give old_password, the camera's current password (it may be left out "
+                "only when the camera demands a new one: login answers must_change_password). Nothing was done"
+            )
+        problem = password_problem(new_password)
+        if problem is not None:
+            raise ValidationError(problem, "choose a stronger password", field="new_password")
+        decision = await require_confirmation(
+            ctx, "change_password", key, {"host": key, "new_password": new_password, "old_password": old_password},
+            confirm_token, f"change the password of {client.username or 'admin'} on {key}",
+            {"note": "every other client of this camera must log in again with the new password"},
+        )  # fmt: skip
+        if isinstance(decision, Pending):
+            return decision.input_required or PasswordOutput(
+                host=key, changed=False, logged_in=client.logged_in, confirmation=decision.request
+            )
+        await client.change_password(new_password, old_password)
         session.blocked = None
-        return PasswordOutput(host=session.client.address.key, changed=True, logged_in=session.client.logged_in)
+        return PasswordOutput(host=key, changed=True, logged_in=client.logged_in)

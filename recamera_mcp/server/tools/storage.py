@@ -52,7 +52,10 @@ async def storage(
         plan = await client.storage.plan(action, paths, slot)
         args = {"action": action.value, "slot": plan.slot, "paths": plan.paths}
         details = plan.model_dump(mode="json", exclude={"summary", "action"})
-        decision = await require_confirmation(ctx, "storage", key, args, confirm_token, plan.summary, details)
+        figures = {"files_affected": plan.files_affected, "bytes_affected": plan.bytes_affected}
+        decision = await require_confirmation(
+            ctx, "storage", key, args, confirm_token, plan.summary, details, plan=figures
+        )  # a token is refused when the files or bytes to lose changed since the user saw them
         if isinstance(decision, Pending):
             return decision.input_required or StorageOutput(
                 host=key, action=action.value, done=False, plan=plan, confirmation=decision.request

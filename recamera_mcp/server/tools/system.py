@@ -16,8 +16,9 @@ from recamera_mcp.client import DEVICE_SPECIFIC_AREAS, ConfigArea, DeviceStatus,
 from recamera_mcp.server import system
 from recamera_mcp.server.confirm import AskTool, ConfirmTokenArg, Pending, require_confirmation
 from recamera_mcp.server.errors import tool_errors
-from recamera_mcp.server.local_files import local_dir, local_file
+from recamera_mcp.server.local_files import local_file
 from recamera_mcp.server.models_system import BackupOutput, FactoryResetOutput, RebootOutput, RestoreOutput
+from recamera_mcp.server.permissions import ask_switch
 from recamera_mcp.server.progress import progress_to
 from recamera_mcp.server.state import ServerState, server_state
 from recamera_mcp.server.tools.registry import tool
@@ -94,6 +95,8 @@ async def factory_reset(
         if isinstance(decision, Pending):
             return decision.input_required or FactoryResetOutput(host=key, reset=False, confirmation=decision.request)
         started = await client.system.factory_reset()
+        # the user confirmed the reset: the camera may come back with a new login key and certificate, its own
+        server_state(ctx).pins.forget(client.pin_key)
         await forget_streams(state, client)
         session = state.sessions.get_or_none(key)
         if session is not None:  # the configured password no longer works: never try it (lockouts are real)
@@ -119,18 +122,25 @@ async def factory_reset(
         )  # fmt: skip
 
 
-@tool("system", "Back up a camera's configuration", read_only=False, idempotent=True)
+@tool("system", "Back up a camera's configuration", read_only=False, idempotent=False)
 async def backup_config(
     host: Host,
-    dest_dir: Annotated[str, Field(description="Local folder (absolute; created if missing)")],
     ctx: Context[Any, Any],
-    reveal_secrets: Annotated[bool, Field(description="Keep passwords and keys in the JSON")] = False,
-) -> BackupOutput:
+    dest_dir: Annotated[str | None, Field(description="Folder under the server's files root (default: root)")] = None,
+    reveal_secrets: Annotated[bool, Field(description="Ask to keep passwords and keys in the JSON")] = False,
+) -> BackupOutput | InputRequiredResult:
     """Save the camera's own config export (.tar) and a readable JSON of every config area (secrets masked)."""
     with tool_errors(f"backup_config of {host}"):
-        folder = local_dir(dest_dir)
-        client = await server_state(ctx).sessions.client(host)
-        return await system.backup(client, folder, reveal_secrets=reveal_secrets, progress=progress_to(ctx))
+        state = server_state(ctx)
+        state.files.folder(dest_dir)  # a folder outside the files root is refused before anything is read
+        client = await state.sessions.client(host)
+        reveal = await ask_switch(
+            ctx, "reveal_secrets", reveal_secrets, tool="backup_config", host=client.address.key, args={},
+            what="write the camera's passwords and keys unmasked into a backup file",
+        )  # fmt: skip
+        if isinstance(reveal, InputRequiredResult):
+            return reveal
+        return await system.backup(client, state.files, dest_dir, reveal_secrets=reveal, progress=progress_to(ctx))
 
 
 AREA_NAMES = ", ".join(a.value for a in DEVICE_SPECIFIC_AREAS)
