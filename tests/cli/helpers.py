@@ -45,9 +45,12 @@ async def cli_json(tmp: Path, *argv: str, code: int = 0, **extra: str) -> Any:
     return json.loads(done.stdout)
 
 
-def mcp_client() -> Client:
-    """An MCP client on a fresh server with every toolset, credentials as for the CLI runs."""
-    return Client(create_server(ServerOptions(credentials=CredentialStore(env={"RECAMERA_PASSWORD": PASSWORD}))))
+def mcp_client(files_root: Path | None = None) -> Client:
+    """An MCP client on a fresh server with every toolset, credentials as for the CLI runs; the operator allows
+    revealed secrets (at the terminal a person is the operator: ``--reveal-secrets`` is theirs to give)."""
+    credentials = CredentialStore(env={"RECAMERA_PASSWORD": PASSWORD})
+    options = ServerOptions(credentials=credentials, reveal_secrets=True, files_root=files_root)
+    return Client(create_server(options))
 
 
 def without(value: Any, *keys: str) -> Any:

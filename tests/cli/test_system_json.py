@@ -23,10 +23,10 @@ QUICK_FIRMWARE = {"upload_progress_s": 1.0, "firmware_success_s": 0.2, "install_
 TIMES = ("elapsed_s", "down_s", "download_s", "install_s", "waited_s", "created_utc", "seconds")
 
 
-def fast_client() -> Client:
+def fast_client(files_root: Path | None = None) -> Client:
     options = ServerOptions(
         credentials=CredentialStore(env={"RECAMERA_PASSWORD": PASSWORD}), restart_wait=FAST,
-        firmware_wait=FirmwareWait(progress_interval_s=0.1, install=FAST),
+        firmware_wait=FirmwareWait(progress_interval_s=0.1, install=FAST), files_root=files_root,
     )  # fmt: skip
     return Client(create_server(options))
 
@@ -72,7 +72,7 @@ async def test_firmware_check_and_upgrade_print_what_the_tool_answers(make_camer
 
 async def test_backup_and_restore_print_what_the_tools_answer(make_camera, tmp_path):
     source, mine, twin = make_camera(), make_camera(), make_camera()
-    async with fast_client() as mcp:
+    async with fast_client(files_root=tmp_path) as mcp:
         await call_ok(mcp, "update_config", host=source.address, area="time", changes={"sTimezone": "Europe/Rome"})
         printed = await cli_json(tmp_path, "backup", source.address, "-d", str(tmp_path / "cli"))
         tool = await call_ok(mcp, "backup_config", host=source.address, dest_dir=str(tmp_path / "tool"))
