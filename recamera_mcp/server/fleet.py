@@ -1,5 +1,9 @@
 """Fleet work: one action on many cameras, bounded concurrency, one row per camera, progress as each one ends.
 
+Actions: ``status``, ``update_config`` (read-before-write, read back), ``diagnose``, ``firmware_check`` (current and
+latest version; starts nothing) and ``reboot`` (destructive: one confirmation for exactly the expanded host list,
+then at most :data:`REBOOT_CONCURRENCY` cameras down at once, each waited for until it is back and logged in).
+
 A failure on one camera is that camera's row (``failed`` with the reason); it never stops the others. Hosts come
 as a list of hosts, and ranges or subnets (``192.168.1.10-40``, ``192.168.1.0/24``, optionally ``...:port``), which
 are discovered first (only verified reCameras take part).
@@ -16,19 +20,33 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal, Protocol
 
-from recamera_mcp.client import ConfigArea, ReCameraClient, ReCameraError, Revert, ValidationError, parse_host
+from recamera_mcp.client import (
+    ConfigArea,
+    ReCameraClient,
+    ReCameraError,
+    Revert,
+    ValidationError,
+    WaitPolicy,
+    parse_host,
+)
 from recamera_mcp.client import diagnose as run_diagnosis
 from recamera_mcp.discovery import discover
+from recamera_mcp.server import system
+from recamera_mcp.server.models_confirm import Confirm, ConfirmationRequest
 from recamera_mcp.server.models_diagnose import FleetOutput, FleetRow, shape_diagnosis
 
-__all__ = ["MAX_HOSTS", "Clients", "FleetAction", "expand_hosts", "for_each", "run_fleet"]
+__all__ = ["MAX_HOSTS", "REBOOT_CONCURRENCY", "Clients", "FleetAction", "expand_hosts", "for_each", "run_fleet"]
 
 MAX_HOSTS = 1024
 CONCURRENCY = 64
+REBOOT_CONCURRENCY = 8
+"""Cameras restarting at once in a fleet reboot: a site never loses all its cameras (or its switch's PoE budget)."""
+SHOWN_HOSTS = 50
 Progress = Callable[[int, int, str], Awaitable[None]]
 Record = Callable[[str, Revert | None], None]
 """``record(host_key, revert)``: remember what undoes one camera's write (the server's change log)."""
-FleetAction = Literal["status", "update_config", "diagnose"]
+FleetAction = Literal["status", "update_config", "diagnose", "firmware_check", "reboot"]
+OnRestart = Callable[[ReCameraClient], Awaitable[None]]
 
 
 class Clients(Protocol):
@@ -168,6 +186,46 @@ async def _diagnose(clients: Clients, host: str) -> FleetRow:
     )
 
 
+async def _firmware_check(clients: Clients, host: str) -> FleetRow:
+    client = await clients.client(host)
+    check = await client.firmware.check()
+    return FleetRow(
+        host=client.address.key,
+        status="ok",
+        data={"current": check.current, "latest": check.latest, "update_available": check.update_available,
+              "updating": check.updating},
+    )  # fmt: skip
+
+
+async def _go_ahead(host: str, args: Any, summary: str, details: Any = None) -> ConfirmationRequest | None:
+    return None  # the fleet's one confirmation covered this camera
+
+
+async def _reboot(clients: Clients, host: str, policy: WaitPolicy, on_restart: OnRestart | None) -> FleetRow:
+    client = await clients.client(host)
+    out = await system.reboot(client, _go_ahead, wait=True, policy=policy, on_restart=on_restart)
+    data = {"down_s": out.down_s, "elapsed_s": out.elapsed_s, "firmware": out.firmware}
+    if not out.back:
+        reason = f"rebooted, but not back and logged in within {policy.timeout_s:.0f} s: check it with diagnose"
+        return FleetRow(host=out.host, status="failed", reason=reason, data=data)
+    return FleetRow(host=out.host, status="rebooted", data=data)
+
+
+async def _confirm_reboot(confirm: Confirm | None, targets: list[str]) -> ConfirmationRequest | None:
+    """One confirmation for exactly this host list (its digest binds the token: another list is another plan)."""
+    if confirm is None:
+        raise ValueError("a fleet reboot needs a confirm callback")
+    shown = targets[:SHOWN_HOSTS] + (
+        [f"... and {len(targets) - SHOWN_HOSTS} more"] if len(targets) > SHOWN_HOSTS else []
+    )
+    summary = (
+        f"restart {len(targets)} camera(s), at most {REBOOT_CONCURRENCY} at once: each is offline about a minute; "
+        "recording, streams and inference stop meanwhile"
+    )
+    return await confirm(f"{len(targets)} cameras", {"action": "reboot", "hosts": sorted(targets)}, summary,
+                         {"hosts": shown})  # fmt: skip
+
+
 async def run_fleet(
     clients: Clients,
     action: FleetAction,
@@ -179,24 +237,42 @@ async def run_fleet(
     progress: Progress | None = None,
     record: Record | None = None,
     expected: tuple[type[BaseException], ...] = (ReCameraError,),
+    confirm: Confirm | None = None,
+    restart_wait: WaitPolicy = system.RESTART_WAIT,
+    on_restart: OnRestart | None = None,
 ) -> FleetOutput:
     """One action on every camera ``hosts`` names (ranges and subnets discovered first): ``status``,
-    ``update_config`` (``area`` and ``changes``, read back; ``dry_run`` previews) or ``diagnose``. One row per
-    camera in the given order; raises only for bad arguments."""
+    ``update_config`` (``area`` and ``changes``, read back; ``dry_run`` previews), ``diagnose``,
+    ``firmware_check`` or ``reboot`` (``confirm`` asked once for the whole list; ``restart_wait`` bounds the wait
+    for each camera; ``on_restart(client)`` after each reboot request). One row per camera in the given order;
+    raises only for bad arguments."""
     started = time.monotonic()
     targets = await expand_hosts(hosts)
     if action == "update_config" and (area is None or not changes):
         raise ValidationError("update_config needs area and changes", "give both", field="changes")
+    if action == "reboot":
+        if dry_run:
+            raise ValidationError("a reboot has no dry run", "leave dry_run out; the first call asks first",
+                                  field="dry_run")  # fmt: skip
+        request = await _confirm_reboot(confirm, targets)
+        if request is not None:
+            return FleetOutput(action=action, hosts=len(targets), counts={}, results=[], confirmation=request,
+                               seconds=round(time.monotonic() - started, 3))  # fmt: skip
 
     async def work(host: str) -> FleetRow:
         if action == "status":
             return await _status(clients, host)
         if action == "diagnose":
             return await _diagnose(clients, host)
+        if action == "firmware_check":
+            return await _firmware_check(clients, host)
+        if action == "reboot":
+            return await _reboot(clients, host, restart_wait, on_restart)
         assert area is not None and changes is not None
         return await _update(clients, host, ConfigArea(area), changes, dry_run, record)
 
-    rows = await for_each(targets, work, progress=progress, what=action, expected=expected)
+    limit = REBOOT_CONCURRENCY if action == "reboot" else CONCURRENCY
+    rows = await for_each(targets, work, progress=progress, concurrency=limit, what=action, expected=expected)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1

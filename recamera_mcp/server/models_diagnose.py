@@ -32,8 +32,9 @@ class FleetRow(BaseModel):
     """One camera's outcome in a fleet action."""
 
     host: str
-    status: Literal["ok", "changed", "unchanged", "failed"] = Field(
-        description="ok: read; changed/unchanged: after a write (read back); failed: see reason"
+    status: Literal["ok", "changed", "unchanged", "rebooted", "failed"] = Field(
+        description="ok: read; changed/unchanged: after a write (read back); rebooted: back and logged in; "
+        "failed: see reason"
     )
     reason: str | None = None
     data: dict[str, Any] | None = Field(default=None, description="Status row, diagnosis summary or the changes")
