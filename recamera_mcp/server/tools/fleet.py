@@ -24,7 +24,7 @@ from recamera_mcp.server.tools.system import forget_streams
 async def fleet(
     action: Annotated[
         FleetAction,
-        Field(description="status, update_config (same change everywhere), diagnose, firmware_check, reboot"),
+        Field(description="update_config: the same change everywhere; reboot asks first, once for the list"),
     ],
     hosts: Annotated[
         list[str] | str,
@@ -37,7 +37,7 @@ async def fleet(
     confirm_token: ConfirmTokenArg = None,
 ) -> FleetOutput | InputRequiredResult:
     """One action on many cameras at once; one row per camera (changed/unchanged/failed with the reason, read back
-    after a write); a failure never stops the others. reboot asks first, once for the whole list."""
+    after a write); a failure never stops the others."""
     state = server_state(ctx)
 
     async def progress(done: int, total: int, message: str) -> None:
