@@ -258,12 +258,16 @@ def camera_state(camera: Any) -> Any:
 
 
 def written(camera: Any, since: int) -> list[tuple[str, str]]:
-    """Writes the camera accepted (a write it refused changed nothing) since the log position ``since``."""
+    """Writes the camera accepted (a write it refused changed nothing) since the log position ``since``. The network
+    firmware check is a POST that changes nothing (only the second phase, with the camera's sConfirmToken, starts an
+    upgrade)."""
     harmless = ("/system/login", "/system/logout")
     return [
         (e.method, e.path) for e in camera.camera.log[since:]
         if e.method in ("PUT", "POST", "DELETE") and e.status < 400 and e.path not in harmless
         and not (e.path == "/record/storage/control" and e.body.get("sAction") in ("RELAY", "RELAY_STATUS"))
+        and not (e.path == "/system/firmware-upgrade" and "upload-type=network" in e.query
+                 and "sConfirmToken" not in str(e.body))  # the network OTA check
     ]  # fmt: skip
 
 
