@@ -107,6 +107,7 @@ from recamera_mcp.client.models import (
     ModelDeletePlan,
     ModelsAPI,
     ModelUploadResult,
+    file_digest,
     file_md5,
 )
 from recamera_mcp.client.network import NetworkAPI, WifiNetwork, WifiStatus, link_of
@@ -270,6 +271,7 @@ __all__ = [
     "iso_ms",
     "diagnose",
     "escape_controls",
+    "file_digest",
     "file_md5",
     "is_dangerous_char",
     "is_local_address",

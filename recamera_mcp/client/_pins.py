@@ -15,18 +15,16 @@ port) in a JSON file only the owner can read (mode 0600), or in memory when no f
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Literal
 
 from recamera_mcp.client._errors import IdentityChanged
 from recamera_mcp.client._host import HostAddress
+from recamera_mcp.client._private_file import write_private_json
 
 __all__ = ["LOGIN_KEY", "TLS_CERTIFICATE", "PinKind", "PinStore", "fingerprint", "pin_key_of"]
 
@@ -70,17 +68,7 @@ class PinStore:
         if self.path is None:
             self._memory = data
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".pins-", dir=self.path.parent)  # mkstemp creates the file 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=1, sort_keys=True)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        os.chmod(self.path, 0o600)
+        write_private_json(self.path, data, indent=1)
 
     def get(self, key: str, kind: PinKind) -> str | None:
         """The pinned fingerprint, or None when nothing is pinned yet."""

@@ -7,16 +7,14 @@ from the JWT's ``exp`` claim, read without verifying the signature (only the dev
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from recamera_mcp.client._host import HostAddress
+from recamera_mcp.client._private_file import write_private_json
 
 __all__ = ["TokenCache", "token_expiry"]
 
@@ -64,17 +62,7 @@ class TokenCache:
         return data if isinstance(data, dict) else {}
 
     def _save(self, data: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".tokens-", dir=self.path.parent)  # mkstemp creates the file 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        os.chmod(self.path, 0o600)
+        write_private_json(self.path, data)
 
     def get(self, address: HostAddress, username: str) -> str | None:
         """A live token for this device and user, or None. Expired entries are dropped."""

@@ -106,13 +106,18 @@ def _flat(info: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def file_md5(path: Path) -> str:
-    """MD5 of a file, read in blocks."""
-    digest = hashlib.md5()
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """The hex digest of a local file (``hashlib`` algorithm name), read in 1 MiB blocks."""
+    digest = hashlib.new(algorithm)
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_md5(path: Path) -> str:
+    """MD5 of a file (what the camera checks uploads with)."""
+    return file_digest(path, "md5")
 
 
 class ModelsAPI:

@@ -22,6 +22,7 @@ from recamera_mcp.client import (
     Revert,
     ValidationError,
     WaitPolicy,
+    file_digest,
     inspect_config_archive,
     parse_backup,
 )
@@ -29,7 +30,7 @@ from recamera_mcp.server.files import LocalFiles
 from recamera_mcp.server.models_confirm import Confirm
 from recamera_mcp.server.models_system import BackupOutput, RebootOutput, RestoreOutput
 
-__all__ = ["RESTART_WAIT", "OnRestart", "Progress", "backup", "file_sha256", "reboot", "restore"]
+__all__ = ["RESTART_WAIT", "OnRestart", "Progress", "backup", "reboot", "restore"]
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
 OnRestart = Callable[[ReCameraClient], Awaitable[None]]
@@ -173,7 +174,7 @@ async def _import_archive(
         summary=f"the camera replaces its configuration with the archive's ({archive.members} files, {origin}) and "
         "restarts to apply it (offline about a minute)",
     )  # fmt: skip
-    digest = await asyncio.to_thread(file_sha256, path)
+    digest = await asyncio.to_thread(file_digest, path)
     request = await confirm(key, {"src": str(path), "sha256": digest, "kind": "archive"}, plan.summary, archive)
     if request is not None:
         return RestoreOutput(host=key, done=False, plan=plan, confirmation=request)
@@ -195,12 +196,3 @@ async def _import_archive(
         f"{message}; the camera restarted in {back.elapsed_s:.0f} s and applied it (firmware {back.firmware})"
     )
     return RestoreOutput(host=key, done=True, plan=plan)
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a local file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

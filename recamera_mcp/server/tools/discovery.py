@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from recamera_mcp.discovery import Camera, TargetError, discover, merge_consecutive, parse_target_set
 from recamera_mcp.server.errors import tool_errors
-from recamera_mcp.server.permissions import ask_switch
+from recamera_mcp.server.permissions import Switch, ask_switch
 from recamera_mcp.server.state import server_state
 from recamera_mcp.server.tools.registry import tool
 
@@ -59,20 +59,19 @@ async def discover_devices(
     with tool_errors(f"discover_devices({subnet})"):
         parse_target_set(subnet, allow_large=True, allow_public=True)  # invalid input fails here, before any asking
         args = {"subnet": subnet, "port": port}
-        granted = await ask_switch(
-            ctx, "allow_public", allow_public and _needs(subnet, "allow_public"), tool="discover_devices", host="",
-            args=args, what=f"sweep public (internet) addresses: {subnet}",
-        )  # fmt: skip
-        if isinstance(granted, InputRequiredResult):
-            return granted
-        allow_public = granted
-        granted = await ask_switch(
-            ctx, "allow_large", allow_large and _needs(subnet, "allow_large"), tool="discover_devices", host="",
-            args=args, what=f"sweep more than 65,536 addresses: {subnet}",
-        )  # fmt: skip
-        if isinstance(granted, InputRequiredResult):
-            return granted
-        allow_large = granted
+        granted: dict[Switch, bool] = {}
+        asks: tuple[tuple[Switch, bool, str], ...] = (
+            ("allow_public", allow_public, f"sweep public (internet) addresses: {subnet}"),
+            ("allow_large", allow_large, f"sweep more than 65,536 addresses: {subnet}"),
+        )
+        for switch, asked, what in asks:
+            answer = await ask_switch(
+                ctx, switch, asked and _needs(subnet, switch), tool="discover_devices", host="", args=args, what=what
+            )
+            if isinstance(answer, InputRequiredResult):
+                return answer
+            granted[switch] = answer
+        allow_public, allow_large = granted["allow_public"], granted["allow_large"]
         result = await discover(
             subnet,
             timeout_s=timeout_s,
