@@ -82,7 +82,10 @@ async def measure(hosts: list[str]) -> dict[str, float]:
 
 
 def main() -> None:
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would cost more than the work
+    # Warnings only, as plain text: without a handler of ours the SDK installs rich's (rendering one INFO line per
+    # login would be measured as fleet work), and one httpx INFO line per request would cost more than the work.
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cameras", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds each camera request takes (0: none)")
