@@ -34,7 +34,7 @@ T = TypeVar("T")
 NOWHERE = "http://127.0.28.251:9"
 """The SenseCraft cloud, for the fuzzed server: a closed loopback port (nothing generated leaves loopback)."""
 FUZZ_EXAMPLES = 80
-"""Examples per tool (33 tools with the toolsets tool: 2,640 calls in all; the file takes about a minute here,
+"""Examples per tool (39 tools with the toolsets tool: 3,120 calls in all; the file takes about a minute here,
 much of it starting a server and a camera per tool)."""
 CALL_TIMEOUT_S = 60.0
 """A hang guard per call, not a speed check."""
