@@ -46,7 +46,6 @@ Progress = Callable[[int, int, str], Awaitable[None]]
 Record = Callable[[str, Revert | None], None]
 """``record(host_key, revert)``: remember what undoes one camera's write (the server's change log)."""
 FleetAction = Literal["status", "update_config", "diagnose", "firmware_check", "reboot"]
-OnRestart = Callable[[ReCameraClient], Awaitable[None]]
 
 
 class Clients(Protocol):
@@ -201,7 +200,7 @@ async def _go_ahead(host: str, args: Any, summary: str, details: Any = None) -> 
     return None  # the fleet's one confirmation covered this camera
 
 
-async def _reboot(clients: Clients, host: str, policy: WaitPolicy, on_restart: OnRestart | None) -> FleetRow:
+async def _reboot(clients: Clients, host: str, policy: WaitPolicy, on_restart: system.OnRestart | None) -> FleetRow:
     client = await clients.client(host)
     out = await system.reboot(client, _go_ahead, wait=True, policy=policy, on_restart=on_restart)
     data = {"down_s": out.down_s, "elapsed_s": out.elapsed_s, "firmware": out.firmware}
@@ -239,7 +238,7 @@ async def run_fleet(
     expected: tuple[type[BaseException], ...] = (ReCameraError,),
     confirm: Confirm | None = None,
     restart_wait: WaitPolicy = system.RESTART_WAIT,
-    on_restart: OnRestart | None = None,
+    on_restart: system.OnRestart | None = None,
 ) -> FleetOutput:
     """One action on every camera ``hosts`` names (ranges and subnets discovered first): ``status``,
     ``update_config`` (``area`` and ``changes``, read back; ``dry_run`` previews), ``diagnose``,

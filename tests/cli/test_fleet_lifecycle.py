@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 from tests.cli.helpers import cli_json, mcp_client, run_cli, without
-
-
-def reboots(camera: Any) -> int:
-    return sum(1 for e in camera.camera.log if e.call == ("POST", "/system/reboot"))
+from tests.cli.test_system_json import reboots
+from tests.server.helpers import call_ok
 
 
 async def test_fleet_firmware_check_prints_what_the_tool_answers(make_camera, tmp_path):
     cameras = [make_camera(), make_camera(firmware="legacy")]
     hosts = [c.address for c in cameras]
     async with mcp_client() as mcp:
-        tool = (await mcp.call_tool("fleet", {"action": "firmware_check", "hosts": hosts})).structured_content
+        tool = await call_ok(mcp, "fleet", action="firmware_check", hosts=hosts)
     printed = await cli_json(tmp_path, "fleet", "firmware-check", *hosts)
     assert without(printed, "seconds") == without(tool, "seconds")
     assert [r["data"]["current"] for r in printed["results"]] == ["V1.1.3", "V1.0.10"]

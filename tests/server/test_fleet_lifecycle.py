@@ -12,12 +12,11 @@ from recamera_mcp.simulator.settings import SimSettings
 from recamera_mcp.simulator.testing import PASSWORD
 from tests.server.conftest import make_options
 from tests.server.helpers import call_error, call_ok
-
-FAST = WaitPolicy(interval_s=0.1, timeout_s=30, down_within_s=15)
+from tests.server.test_system import FAST, posts
 
 
 def reboots(camera: Any) -> int:
-    return sum(1 for e in camera.camera.log if e.call == ("POST", "/system/reboot"))
+    return len(posts(camera, "/system/reboot"))
 
 
 def upgrades(camera: Any) -> int:

@@ -10,7 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import InputRequiredResult
 from pydantic import Field
 
-from recamera_mcp.client import ConfigArea, ReCameraClient, ReCameraError, Revert
+from recamera_mcp.client import ConfigArea, ReCameraError, Revert
 from recamera_mcp.server.confirm import AskTool, ConfirmTokenArg
 from recamera_mcp.server.errors import tool_errors
 from recamera_mcp.server.fleet import FleetAction, run_fleet
@@ -46,14 +46,11 @@ async def fleet(
     def record(host: str, revert: Revert | None) -> None:
         state.changes.record(host, "fleet", revert)  # undo_last_change works per camera
 
-    async def restarted(client: ReCameraClient) -> None:
-        await forget_streams(state, client)
-
     ask = AskTool(ctx, "fleet", confirm_token)
     with tool_errors(f"fleet {action}"):
         out = await run_fleet(
             state.sessions, action, hosts, area=area, changes=changes, dry_run=dry_run, progress=progress,
             record=record, expected=(ReCameraError, ToolError), confirm=ask,
-            restart_wait=state.options.restart_wait, on_restart=restarted,
+            restart_wait=state.options.restart_wait, on_restart=lambda c: forget_streams(state, c),
         )  # fmt: skip
     return ask.input_required or out
